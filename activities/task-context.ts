@@ -1,0 +1,120 @@
+// Everything a page step needs to know about its task, loaded once per run and task.
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { connectedSystems, jobs, mappings, tasks } from '../db/schema';
+import type { SecretBox } from '../db/secrets';
+import { SyncError } from './errors';
+import { compileMapping, MappingDefinitionError, type CompiledMapping } from './mapping';
+
+type ConnectedSystemRow = typeof connectedSystems.$inferSelect;
+
+export interface Connection {
+  id: number;
+  connectorType: string;
+  config: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+  /** Changes whenever the connection is edited: keys connection pools. */
+  version: string;
+}
+
+export interface TaskContext {
+  workspaceId: number;
+  jobId: number;
+  taskId: number;
+  sourceEntity: string;
+  targetEntity: string;
+  idField: string;
+  resultsPosition: string | undefined;
+  source: Connection;
+  destination: Connection;
+  tableNamePrefix: string;
+  destinationSchema: string | undefined;
+  map: CompiledMapping;
+}
+
+export interface TaskContextLoader {
+  load(runId: string, taskId: number): Promise<TaskContext>;
+  /** Drops what was cached for a run once it ends. */
+  forget(runId: string): void;
+}
+
+const MAX_CACHED = 256;
+
+export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskContextLoader {
+  // Configuration cannot change while its job runs (the API refuses), so caching per run is safe,
+  // and mappings are compiled once per run rather than per page.
+  const cache = new Map<string, Promise<TaskContext>>();
+
+  const toConnection = (row: ConnectedSystemRow): Connection => ({
+    id: row.id,
+    connectorType: row.connectorType,
+    config: row.config,
+    secrets: secretBox.decrypt(row.secretsCiphertext),
+    version: `${row.id}:${row.updatedAt.toISOString()}`,
+  });
+
+  async function loadUncached(taskId: number): Promise<TaskContext> {
+    const [row] = await db
+      .select({ task: tasks, job: jobs })
+      .from(tasks)
+      .innerJoin(jobs, eq(jobs.id, tasks.jobId))
+      .where(eq(tasks.id, taskId));
+    if (!row) throw new SyncError('TASK_NOT_FOUND', `Task ${taskId} no longer exists`, false);
+    const { task, job } = row;
+    const [source] = await db.select().from(connectedSystems).where(eq(connectedSystems.id, job.sourceConnectionId));
+    const [destination] = await db.select().from(connectedSystems).where(eq(connectedSystems.id, job.destinationConnectionId));
+    if (!source || !destination) throw new SyncError('CONNECTION_NOT_FOUND', `Job ${job.id} names a connection that no longer exists`, false);
+
+    let map: CompiledMapping;
+    try {
+      if (task.mappingId === null) {
+        map = compileMapping({ mapping: {} });
+      } else {
+        const [mapping] = await db.select().from(mappings).where(and(eq(mappings.id, task.mappingId)));
+        if (!mapping) throw new SyncError('MAPPING_NOT_FOUND', `Mapping ${task.mappingId} no longer exists`, false);
+        map = compileMapping({
+          mapping: mapping.rules,
+          casts: mapping.casts ?? undefined,
+          unset: mapping.unset ?? undefined,
+          passThrough: mapping.passThrough,
+        });
+      }
+    } catch (err) {
+      if (err instanceof MappingDefinitionError) throw new SyncError('MAPPING_INVALID', `${err.field}: ${err.message}`, false);
+      throw err;
+    }
+
+    const options = job.options;
+    return {
+      workspaceId: job.workspaceId,
+      jobId: job.id,
+      taskId: task.id,
+      sourceEntity: task.sourceEntity,
+      targetEntity: task.targetEntity,
+      idField: task.idField,
+      resultsPosition: task.resultsPosition ?? undefined,
+      source: toConnection(source),
+      destination: toConnection(destination),
+      tableNamePrefix: typeof options.tableNamePrefix === 'string' ? options.tableNamePrefix : '',
+      destinationSchema: typeof options.destinationSchema === 'string' ? options.destinationSchema : undefined,
+      map,
+    };
+  }
+
+  return {
+    load(runId, taskId) {
+      const key = `${runId}:${taskId}`;
+      let entry = cache.get(key);
+      if (!entry) {
+        entry = loadUncached(taskId);
+        entry.catch(() => cache.delete(key));
+        if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+        cache.set(key, entry);
+      }
+      return entry;
+    },
+    forget(runId) {
+      for (const key of cache.keys()) if (key.startsWith(`${runId}:`)) cache.delete(key);
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { createRoute } from '@hono/zod-openapi';
+import { asc, gt } from 'drizzle-orm';
+import { workspaces } from '../../../db/schema';
+import type { AppDeps, Router } from '../../app';
+import { errorResponses } from '../../errors';
+import { decodeIdCursor, encodeIdCursor, ListQuery, listOf } from '../../schemas';
+import { WorkspaceSchema, workspaceView } from './schema';
+
+export const route = createRoute({
+  method: 'get',
+  path: '/workspaces',
+  tags: ['Workspaces'],
+  request: { query: ListQuery },
+  responses: { 200: { description: 'Workspaces by id', content: { 'application/json': { schema: listOf(WorkspaceSchema) } } }, ...errorResponses },
+});
+
+export function register(app: Router, deps: AppDeps) {
+  app.openapi(route, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const after = decodeIdCursor(cursor);
+    const rows = await deps.db
+      .select()
+      .from(workspaces)
+      .where(after === undefined ? undefined : gt(workspaces.id, after))
+      .orderBy(asc(workspaces.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    return c.json({ items: page.map(workspaceView), nextCursor: rows.length > limit ? encodeIdCursor(page.at(-1)!.id) : null }, 200);
+  });
+}

@@ -1,0 +1,40 @@
+// `npm run api`: wires configuration and real dependencies into createApp and serves it.
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { createDatabase } from '../db/client';
+import { createSecretBox } from '../db/secrets';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const address = config.temporalAddress ?? '127.0.0.1:7233';
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const database = createDatabase(config.databaseUrl);
+  const secretBox = createSecretBox(config.secretKey);
+  if (secretBox.usesDevelopmentKey) console.warn('SYNCLINE_SECRET_KEY is unset: connection secrets are encrypted with the development key');
+
+  const app = createApp({
+    db: database.db,
+    temporal: { client, taskQueue: config.taskQueue },
+    secretBox,
+    ...(config.adminKey ? { adminKey: config.adminKey } : {}),
+  });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) => {
+    console.log(`API listening on http://127.0.0.1:${info.port}/api/v1 (OpenAPI at /openapi.json)`);
+  });
+
+  const shutdown = () => {
+    server.close(() => {
+      void Promise.allSettled([database.close(), connection.close()]).then(() => process.exit(0));
+    });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error('API failed to start:', err);
+  process.exit(1);
+});

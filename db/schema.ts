@@ -1,0 +1,260 @@
+// The read model and the engine's stores. Configuration (workspaces, connected systems, mappings,
+// jobs, tasks) is written by the API; history (runs, entity runs) and the data plane (connector
+// space, register, contracts, staging, pending exports) are written by activities.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+const count = (name: string) => bigint(name, { mode: 'number' }).notNull().default(0);
+
+export const workspaces = pgTable('workspaces', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  name: text('name').notNull(),
+  ...timestamps,
+});
+
+export const connectedSystems = pgTable(
+  'connected_systems',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: integer('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    connectorType: text('connector_type').notNull(),
+    config: jsonb('config').notNull().$type<Record<string, unknown>>(),
+    /** AES-256-GCM ciphertext of the secrets object (db/secrets.ts); never returned by the API. */
+    secretsCiphertext: text('secrets_ciphertext'),
+    /** Entities and fields discovered by a schema import. */
+    discoveredSchema: jsonb('discovered_schema').$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [index('connected_systems_workspace_idx').on(t.workspaceId)],
+);
+
+export const mappings = pgTable(
+  'mappings',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: integer('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    rules: jsonb('rules').notNull().$type<Record<string, string>>(),
+    casts: jsonb('casts').$type<Record<string, string>>(),
+    unset: jsonb('unset').$type<string[]>(),
+    passThrough: boolean('pass_through').notNull().default(false),
+    targetSchema: jsonb('target_schema').$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [index('mappings_workspace_idx').on(t.workspaceId)],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: integer('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type').notNull().default('Standard'),
+    sourceConnectionId: integer('source_connection_id').notNull().references(() => connectedSystems.id),
+    destinationConnectionId: integer('destination_connection_id').notNull().references(() => connectedSystems.id),
+    batchSize: integer('batch_size').notNull().default(100),
+    /** The rest of the CData-style job body (schedule, email, parallelism, table options, ...). */
+    options: jsonb('options').notNull().default({}).$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [index('jobs_workspace_idx').on(t.workspaceId)],
+);
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    jobId: integer('job_id').notNull().references(() => jobs.id, { onDelete: 'cascade' }),
+    index: integer('index').notNull(),
+    sourceEntity: text('source_entity').notNull(),
+    targetEntity: text('target_entity').notNull(),
+    mappingId: integer('mapping_id').references(() => mappings.id),
+    idField: text('id_field').notNull().default('id'),
+    resultsPosition: text('results_position'),
+    incrementalField: text('incremental_field'),
+    query: text('query'),
+    isActive: boolean('is_active').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [index('tasks_job_index_idx').on(t.jobId, t.index)],
+);
+
+export type RunState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'OVERRUN' | 'CANCELLED' | 'WARNING' | 'SKIPPED';
+export type RunTrigger = 'MANUAL' | 'SCHEDULER' | 'INITIALIZATION' | 'RESUME';
+export interface RunError {
+  code: string;
+  message: string;
+}
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: integer('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    jobId: integer('job_id').references(() => jobs.id, { onDelete: 'cascade' }),
+    runProfileId: integer('run_profile_id'),
+    scheduleId: integer('schedule_id'),
+    state: text('state').notNull().$type<RunState>(),
+    trigger: text('trigger').notNull().$type<RunTrigger>(),
+    syncType: text('sync_type').notNull().default('FULL').$type<'FULL' | 'INCREMENTAL'>(),
+    dryRun: boolean('dry_run').notNull().default(false),
+    paused: boolean('paused').notNull().default(false),
+    startTime: timestamp('start_time', { withTimezone: true }),
+    endTime: timestamp('end_time', { withTimezone: true }),
+    stateUpdateTime: timestamp('state_update_time', { withTimezone: true }).notNull().defaultNow(),
+    latestPauseTime: timestamp('latest_pause_time', { withTimezone: true }),
+    errors: jsonb('errors').notNull().default([]).$type<RunError[]>(),
+    workflowId: text('workflow_id').notNull(),
+    temporalRunId: text('temporal_run_id'),
+    // Millisecond precision: history pages are keyed on (created_at, id) through JavaScript dates.
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('runs_job_created_idx').on(t.jobId, t.createdAt),
+    // At most one live run per job, whatever started it.
+    uniqueIndex('runs_one_live_run_per_job').on(t.jobId).where(sql`state in ('PENDING', 'RUNNING', 'OVERRUN')`),
+  ],
+);
+
+export const entityRuns = pgTable(
+  'entity_runs',
+  {
+    runId: uuid('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    taskId: integer('task_id').notNull(),
+    entityName: text('entity_name').notNull(),
+    state: text('state').notNull().$type<RunState>(),
+    syncType: text('sync_type').notNull().default('FULL').$type<'FULL' | 'INCREMENTAL'>(),
+    errors: jsonb('errors').notNull().default([]).$type<RunError[]>(),
+    stateUpdateTime: timestamp('state_update_time', { withTimezone: true }).notNull().defaultNow(),
+    statsUpdateTime: timestamp('stats_update_time', { withTimezone: true }).notNull().defaultNow(),
+    totalCount: bigint('total_count', { mode: 'number' }),
+    scheduledRecordCount: count('scheduled_record_count'),
+    extractedRecordCount: count('extracted_record_count'),
+    indexedRecordCount: count('indexed_record_count'),
+    errorRecordCount: count('error_record_count'),
+    deletedRecordCount: count('deleted_record_count'),
+    sourceApiRequestCount: count('source_api_request_count'),
+    newRecordCount: count('new_record_count'),
+    changedRecordCount: count('changed_record_count'),
+    unchangedRecordCount: count('unchanged_record_count'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.taskId] })],
+);
+
+/** Staged copy of what was last imported from a connected system: one row per external object. */
+export const connectorSpaceObjects = pgTable(
+  'connector_space_objects',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    connectedSystemId: integer('connected_system_id').notNull().references(() => connectedSystems.id, { onDelete: 'cascade' }),
+    entity: text('entity').notNull(),
+    externalId: text('external_id').notNull(),
+    data: jsonb('data').notNull(),
+    hash: text('hash').notNull(),
+    lastChangedRunId: uuid('last_changed_run_id'),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('connector_space_objects_key').on(t.connectedSystemId, t.entity, t.externalId)],
+);
+
+/** The central store of mapped objects (OpenConnector's register, JIM's metaverse). */
+export const registerObjects = pgTable(
+  'register_objects',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: integer('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    objectType: text('object_type').notNull(),
+    externalKey: text('external_key').notNull(),
+    data: jsonb('data').notNull(),
+    hash: text('hash').notNull(),
+    lastRunId: uuid('last_run_id'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('register_objects_key').on(t.workspaceId, t.objectType, t.externalKey)],
+);
+
+/** Link of one origin object (per task) to its register object and its target row. */
+export const contracts = pgTable(
+  'contracts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    taskId: integer('task_id').notNull().references(() => tasks.id, { onDelete: 'cascade' }),
+    originId: text('origin_id').notNull(),
+    registerObjectId: bigint('register_object_id', { mode: 'number' }).references(() => registerObjects.id, { onDelete: 'set null' }),
+    targetId: text('target_id'),
+    originHash: text('origin_hash').notNull(),
+    /** Hash of what the export last wrote to the target; null until the first export. */
+    targetHash: text('target_hash'),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
+    lastRunId: uuid('last_run_id'),
+    lastAction: text('last_action').$type<'create' | 'update' | 'delete'>(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('contracts_task_origin_key').on(t.taskId, t.originId)],
+);
+
+/**
+ * Per-run working set: one row per object of a page while it moves through map → diff → upsert.
+ * Keyed by (run, task, external id) so every step can be retried without duplicating anything;
+ * deleted when the run ends.
+ */
+export const syncStaging = pgTable(
+  'sync_staging',
+  {
+    runId: uuid('run_id').notNull(),
+    taskId: integer('task_id').notNull(),
+    externalId: text('external_id').notNull(),
+    pageNo: integer('page_no').notNull(),
+    originHash: text('origin_hash').notNull(),
+    mapped: jsonb('mapped'),
+    targetHash: text('target_hash'),
+    action: text('action').$type<'create' | 'update' | 'unchanged' | 'failed'>(),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.taskId, t.externalId] }), index('sync_staging_page_idx').on(t.runId, t.taskId, t.pageNo)],
+);
+
+export type PendingExportStatus = 'Pending' | 'Executing' | 'Exported' | 'Failed';
+
+/** A create/update/delete queued for a destination system. */
+export const pendingExports = pgTable(
+  'pending_exports',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    runId: uuid('run_id').notNull(),
+    taskId: integer('task_id').notNull().references(() => tasks.id, { onDelete: 'cascade' }),
+    pageNo: integer('page_no').notNull(),
+    originId: text('origin_id').notNull(),
+    registerObjectId: bigint('register_object_id', { mode: 'number' }).notNull(),
+    action: text('action').notNull().$type<'create' | 'update' | 'delete'>(),
+    status: text('status').notNull().default('Pending').$type<PendingExportStatus>(),
+    attempts: integer('attempts').notNull().default(0),
+    error: text('error'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('pending_exports_run_task_origin_key').on(t.runId, t.taskId, t.originId),
+    index('pending_exports_page_idx').on(t.runId, t.taskId, t.pageNo),
+  ],
+);

@@ -1,0 +1,38 @@
+// Reads a run's workflow histories (following continue-as-new) and measures their payloads.
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+
+type History = temporal.api.history.v1.IHistory;
+
+export async function workflowHistories(client: Client, workflowId: string, firstRunId: string): Promise<History[]> {
+  const histories: History[] = [];
+  let runId: string | null | undefined = firstRunId;
+  while (runId) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    histories.push(history);
+    const last = history.events?.at(-1);
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  return histories;
+}
+
+/** Size in bytes of the largest payload (data plus metadata) anywhere in the history. */
+export function largestPayloadBytes(history: History): number {
+  let largest = 0;
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
+    const candidate = node as { data?: unknown; metadata?: unknown };
+    if (candidate.data instanceof Uint8Array && candidate.metadata && typeof candidate.metadata === 'object') {
+      const meta = Object.values(candidate.metadata as Record<string, Uint8Array>).reduce((n, v) => n + (v?.byteLength ?? 0), 0);
+      largest = Math.max(largest, candidate.data.byteLength + meta);
+      return;
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(history);
+  return largest;
+}
+
+export function eventCount(history: History): number {
+  return history.events?.length ?? 0;
+}

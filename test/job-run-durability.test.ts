@@ -1,0 +1,93 @@
+// Long runs continue as new with their cursor and counters, histories replay deterministically,
+// and a failing upstream is retried without losing or duplicating a record.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { startJobRun } from '../api/run-starter';
+import { findJob } from '../api/lookups';
+import { bundleWorkflows } from '../worker/create-worker';
+import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
+import { eventCount, workflowHistories } from './helpers/history';
+import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
+import { call, startTestStack, waitForRun, type TestStack } from './helpers/stack';
+
+const RECORDS = 1_200;
+const PAGE_SIZE = 100;
+
+describe('job run durability', () => {
+  let stack: TestStack;
+  let source: SourceServer;
+  let job: HttpToPostgresJob;
+
+  before(async () => {
+    [stack, source] = await Promise.all([startTestStack(), startSourceServer({ records: generateRecords(RECORDS) })]);
+    job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: PAGE_SIZE });
+  });
+
+  after(async () => {
+    await Promise.allSettled([stack?.stop(), source?.close()]);
+  });
+
+  const destinationCount = async () => {
+    const [row] = await stack.database.sql<{ n: number }[]>`select count(*)::int as n from ${stack.database.sql(job.table)}`;
+    return row!.n;
+  };
+
+  test('a run continues as new every few pages and still counts every record once', async () => {
+    const { runId, workflowId } = await startJobRun(stack.deps, await findJob(stack.deps.db, job.jobId), { trigger: 'MANUAL', pagesPerExecution: 4 });
+    const run = await waitForRun(stack.app, runId);
+    assert.equal(run.state, 'SUCCEEDED', JSON.stringify(run.errors));
+    const [entity] = run.entityRuns;
+    assert.equal(entity.extractedRecordCount, String(RECORDS));
+    assert.equal(entity.newRecordCount, String(RECORDS));
+    assert.equal(await destinationCount(), RECORDS);
+
+    const histories = await workflowHistories(stack.env.client, workflowId, run.temporalRunId);
+    // 12 pages (the source's total tells when to stop) at 4 pages per execution: 3 executions.
+    assert.equal(histories.length, 3);
+    for (const history of histories.slice(0, -1)) {
+      assert.ok(history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'ended by continue-as-new');
+    }
+    assert.ok(histories.every((h) => eventCount(h) < 2_000));
+
+    // Every execution of the chain replays against today's workflow code.
+    const workflowBundle = await bundleWorkflows();
+    for (const history of histories) {
+      await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
+    }
+  });
+
+  test('source errors are retried: the run succeeds with every record exactly once', async () => {
+    source.setRecords(source.records.map((r) => (Number(r.id) % 100 === 0 ? { ...r, name: `${String(r.name)} (v2)` } : r)));
+    source.failNext(503, 2);
+    const requestsBefore = source.requestCount;
+    const started = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`);
+    assert.equal(started.status, 202);
+    const run = await waitForRun(stack.app, started.body.runId);
+    assert.equal(run.state, 'SUCCEEDED', JSON.stringify(run.errors));
+    const [entity] = run.entityRuns;
+    assert.equal(entity.extractedRecordCount, String(RECORDS));
+    assert.equal(entity.changedRecordCount, String(RECORDS / 100));
+    assert.equal(entity.unchangedRecordCount, String(RECORDS - RECORDS / 100));
+    assert.equal(entity.newRecordCount, '0');
+    assert.equal(await destinationCount(), RECORDS);
+    // The two failed requests were made and retried.
+    assert.equal(source.requestCount - requestsBefore, RECORDS / PAGE_SIZE + 2);
+    const [renamed] = await stack.database.sql<{ name: string }[]>`select name from warehouse.accounts where _syncline_id = '300'`;
+    assert.match(renamed!.name, /\(v2\)$/);
+  });
+
+  test('a source that refuses the credentials fails the run with a stable error code', async () => {
+    source.failNext(401, 1);
+    const started = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`);
+    const run = await waitForRun(stack.app, started.body.runId);
+    assert.equal(run.state, 'FAILED');
+    assert.deepEqual(run.errors.map((e: { code: string }) => e.code), ['SOURCE_HTTP_401']);
+    assert.equal(run.entityRuns[0].state, 'FAILED');
+    assert.equal(run.entityRuns[0].errors[0].code, 'SOURCE_HTTP_401');
+    // The failed run does not block the next one.
+    const next = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`);
+    assert.equal(next.status, 202);
+    assert.equal((await waitForRun(stack.app, next.body.runId)).state, 'SUCCEEDED');
+  });
+});

@@ -1,0 +1,34 @@
+// `npm run worker`: one worker process. Scale out by starting more of them on the same task queue.
+import { NativeConnection } from '@temporalio/worker';
+import { DestinationPools } from '../activities/connectors/postgres-destination';
+import { loadConfig } from '../config';
+import { createDatabase } from '../db/client';
+import { createSecretBox } from '../db/secrets';
+import { createSynclineWorker } from './create-worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const address = config.temporalAddress ?? '127.0.0.1:7233';
+  const connection = await NativeConnection.connect({ address });
+  const database = createDatabase(config.databaseUrl);
+  const destinations = new DestinationPools();
+  try {
+    const worker = await createSynclineWorker({
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      deps: { database, secretBox: createSecretBox(config.secretKey), destinations },
+    });
+    console.log(`worker polling task queue "${config.taskQueue}" on ${address} (namespace ${config.temporalNamespace})`);
+    await worker.run(); // returns after SIGINT/SIGTERM and a graceful shutdown
+  } finally {
+    await destinations.closeAll();
+    await database.close();
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('worker failed:', err);
+  process.exit(1);
+});

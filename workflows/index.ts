@@ -1,0 +1,2 @@
+// Every workflow type the worker registers. Keep explicit named exports (bundler-friendly).
+export { jobRunWorkflow } from './job-run.workflow';
