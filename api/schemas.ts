@@ -18,13 +18,20 @@ export const listOf = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.a
 /** Keyset cursor over an integer id (lists ordered by id). */
 export function decodeIdCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
-  const id = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isSafeInteger(id)) throw new ApiError('BAD_REQUEST', 'cursor: not a cursor this list returned', { errors: [{ path: 'cursor', message: 'unreadable cursor' }] });
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = Number(decoded);
+  if (!/^[1-9][0-9]*$/.test(decoded) || !Number.isSafeInteger(id)) throw new ApiError('BAD_REQUEST', 'cursor: not a cursor this list returned', { errors: [{ path: 'cursor', message: 'unreadable cursor' }] });
   return id;
 }
 
 export function encodeIdCursor(id: number): string {
   return Buffer.from(String(id), 'utf8').toString('base64url');
+}
+
+/** One list page from rows fetched with `limit + 1`: the extra row only tells that more follow. */
+export function idPage<Row extends { id: number }, View>(rows: Row[], limit: number, view: (row: Row) => View) {
+  const page = rows.slice(0, limit);
+  return { items: page.map(view), nextCursor: rows.length > limit ? encodeIdCursor(page.at(-1)!.id) : null };
 }
 
 const Count = z.string().openapi({ description: 'int64 as a string', example: '1200' });

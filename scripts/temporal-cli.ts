@@ -1,20 +1,41 @@
-// Finds a Temporal CLI to run the dev server: $TEMPORAL_CLI, `temporal` on PATH, the cached build
-// outside the clone, a fresh `go install` into that cache, or (undefined) the SDK's own download,
-// which needs internet.
+// Finds a Temporal CLI for the dev server, in this order:
+//   1. $TEMPORAL_CLI (must be an executable file, else an error),
+//   2. `temporal` on PATH,
+//   3. the per-machine cache ${XDG_CACHE_HOME:-$HOME/.cache}/syncline/temporal-cli-1.5.1/temporal,
+//   4. a fresh `go install` into that cache (when Go is available and `build` is not false),
+//   5. undefined: let the Temporal SDK download its own CLI (needs internet).
+// Progress goes to stderr (never stdout) so `npm run --silent temporal:path` prints only the path.
 import { spawn } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
-const MODULE = `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`;
+// Later CLI versions refuse `go install` (replace directives in their go.mod).
+const GO_MODULE = `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`;
+const GO_FALLBACK = '/usr/local/go/bin/go';
+/** Longer than any build; a lock older than this is left over from a killed build. */
+const STALE_LOCK_MS = 30 * 60_000;
 
-export function cacheDirectory(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'syncline', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
+export interface ResolveTemporalCliOptions {
+  /** Build the CLI with Go when nothing else is found (default true). */
+  build?: boolean;
+  /** Progress messages (default: stderr). */
+  log?: (msg: string) => void;
 }
 
-async function isExecutable(file: string): Promise<boolean> {
+/** The directory holding the cached CLI build: `${XDG_CACHE_HOME:-$HOME/.cache}/syncline/temporal-cli-<version>`. */
+export function cacheDirectory(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || os.homedir(), '.cache');
+  return path.resolve(base, 'syncline', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
+}
+
+/** Where the cached CLI binary lives (it may not exist yet). */
+export function cachedCliPath(): string {
+  return path.join(cacheDirectory(), 'temporal');
+}
+
+async function isExecutableFile(file: string): Promise<boolean> {
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile()) return false;
@@ -25,38 +46,79 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-async function onPath(name: string, extraDirs: string[] = []): Promise<string | undefined> {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...extraDirs].filter(Boolean);
+/** Like `which`: the first executable `name` in the PATH directories (then `extraDirs`), as an absolute path. */
+export async function findOnPath(name: string, extraDirs: string[] = []): Promise<string | undefined> {
+  // Empty PATH entries mean "the current directory" to a shell; never trust that for a binary.
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...extraDirs].filter((dir) => dir !== '' && path.isAbsolute(dir));
   for (const dir of dirs) {
     const candidate = path.join(dir, name);
-    if (await isExecutable(candidate)) return path.resolve(candidate);
+    if (await isExecutableFile(candidate)) return candidate;
   }
   return undefined;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+function run(command: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd: string }): Promise<void> {
   return new Promise((resolve, reject) => {
-    // go's progress goes to stderr so `npm run --silent temporal:path` prints only the path.
-    const child = spawn(command, args, { env, stdio: ['ignore', process.stderr, process.stderr] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+    // stdout and stderr both go to our stderr (fd 2); no stdin, so CI without a terminal works.
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 2, 2] });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`\`${command} ${args.join(' ')}\` failed (${signal ? `signal ${signal}` : `exit code ${code}`})`));
+    });
   });
 }
 
-async function withLock<T>(lockFile: string, body: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 15 * 60_000;
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when the lock file was left by a process that is gone (same host) or is older than any build. */
+async function lockIsStale(lockFile: string): Promise<boolean> {
+  try {
+    const [stat, content] = await Promise.all([fs.stat(lockFile), fs.readFile(lockFile, 'utf8')]);
+    if (Date.now() - stat.mtimeMs > STALE_LOCK_MS) return true;
+    const [pidText, host] = content.split('\n');
+    const pid = Number(pidText);
+    return host === os.hostname() && Number.isInteger(pid) && pid > 0 && !processIsAlive(pid);
+  } catch {
+    // Vanished in between (released): not stale, just try again. Unreadable/empty content right
+    // after creation by another process: give it the benefit of the doubt.
+    return false;
+  }
+}
+
+/** Runs `body` while holding an exclusive lock file, so concurrent callers don't build twice. */
+async function withLock<T>(lockFile: string, log: (msg: string) => void, body: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + STALE_LOCK_MS;
+  let announced = false;
   for (;;) {
     try {
       const handle = await fs.open(lockFile, 'wx');
-      await handle.close();
+      try {
+        await handle.writeFile(`${process.pid}\n${os.hostname()}\n`);
+      } finally {
+        await handle.close();
+      }
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const stat = await fs.stat(lockFile).catch(() => undefined);
-      // A lock older than the longest build is left over from a killed build.
-      if (stat && Date.now() - stat.mtimeMs > 15 * 60_000) await fs.rm(lockFile, { force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockFile}`);
-      await new Promise((r) => setTimeout(r, 1_000));
+      if (await lockIsStale(lockFile)) {
+        log(`removing stale lock ${lockFile}`);
+        await fs.rm(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockFile} (remove it if no build is running)`);
+      if (!announced) {
+        log(`another process is building the Temporal CLI (${lockFile}); waiting for it…`);
+        announced = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }
   try {
@@ -68,16 +130,29 @@ async function withLock<T>(lockFile: string, body: () => Promise<T>): Promise<T>
 
 async function buildIntoCache(go: string, log: (msg: string) => void): Promise<string> {
   const dir = cacheDirectory();
-  const binary = path.join(dir, 'temporal');
+  const binary = cachedCliPath();
   await fs.mkdir(dir, { recursive: true });
-  return withLock(path.join(dir, '.build.lock'), async () => {
-    if (await isExecutable(binary)) return binary; // built by whoever held the lock
+  return withLock(path.join(dir, '.build.lock'), log, async () => {
+    // Whoever held the lock before us may have finished the build.
+    if (await isExecutableFile(binary)) return binary;
+    // We hold the lock, so any staging directory left behind is from a killed build.
+    for (const entry of await fs.readdir(dir)) {
+      if (entry.startsWith('.build-')) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+    }
     const staging = await fs.mkdtemp(path.join(dir, '.build-'));
     try {
-      log(`building Temporal CLI v${TEMPORAL_CLI_VERSION} with go install (a few minutes, once per machine)…`);
-      await run(go, ['install', MODULE], { ...process.env, GOTOOLCHAIN: 'local', GOBIN: staging });
-      // Rename into place so a half-built binary is never picked up.
-      await fs.rename(path.join(staging, 'temporal'), binary);
+      log(`building Temporal CLI v${TEMPORAL_CLI_VERSION} into ${dir} with ${go} (a few minutes, once per machine)…`);
+      const started = Date.now();
+      await run(go, ['install', GO_MODULE], {
+        cwd: staging, // outside any Go module, so the repository's files never matter
+        env: { ...process.env, GOTOOLCHAIN: 'local', GOBIN: staging },
+      });
+      const built = path.join(staging, 'temporal');
+      if (!(await isExecutableFile(built))) throw new Error(`go install finished but ${built} is missing`);
+      await run(built, ['--version'], { cwd: staging, env: process.env });
+      // Same filesystem, so the rename is atomic: a half-built binary is never at `binary`.
+      await fs.rename(built, binary);
+      log(`built ${binary} in ${Math.round((Date.now() - started) / 1000)} s`);
       return binary;
     } finally {
       await fs.rm(staging, { recursive: true, force: true });
@@ -85,19 +160,30 @@ async function buildIntoCache(go: string, log: (msg: string) => void): Promise<s
   });
 }
 
-export async function resolveTemporalCli(opts: { build?: boolean; log?: (msg: string) => void } = {}): Promise<string | undefined> {
-  const log = opts.log ?? ((msg: string) => process.stderr.write(`${msg}\n`));
+/**
+ * The absolute path of a Temporal CLI, or undefined when none is found and none can be built
+ * (the Temporal SDK then downloads its own, which only works with internet access).
+ */
+export async function resolveTemporalCli(opts: ResolveTemporalCliOptions = {}): Promise<string | undefined> {
+  const log = opts.log ?? ((msg: string) => void process.stderr.write(`${msg}\n`));
+
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
-    if (!(await isExecutable(fromEnv))) throw new Error(`TEMPORAL_CLI=${fromEnv} is not an executable file`);
-    return path.resolve(fromEnv);
+    const absolute = path.resolve(fromEnv);
+    if (!(await isExecutableFile(absolute))) {
+      throw new Error(`TEMPORAL_CLI=${fromEnv} is not an executable file; unset it to let Syncline find or build the Temporal CLI`);
+    }
+    return absolute;
   }
-  const installed = await onPath('temporal');
-  if (installed) return installed;
-  const cached = path.join(cacheDirectory(), 'temporal');
-  if (await isExecutable(cached)) return cached;
+
+  const onPath = await findOnPath('temporal');
+  if (onPath) return onPath;
+
+  const cached = cachedCliPath();
+  if (await isExecutableFile(cached)) return cached;
+
   if (opts.build !== false) {
-    const go = await onPath('go', ['/usr/local/go/bin']);
+    const go = await findOnPath('go', [path.dirname(GO_FALLBACK)]);
     if (go) return buildIntoCache(go, log);
   }
   return undefined;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JsonObject } from '../activities/connectors/types';
+import { SynclineJobId, SynclineRunId, SynclineTrigger } from '../workflows/search-attributes';
 import { createHttpToPostgresJob } from './helpers/fixtures';
 import { largestPayloadBytes, workflowHistories } from './helpers/history';
 import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
@@ -67,6 +68,12 @@ describe('job run: HTTP JSON source → PostgreSQL table', () => {
     assert.equal(row.name, sample.name);
     assert.equal(Number(row.score), sample.score);
     assert.equal(row.label, `${String(sample.name)} <${String(sample.email)}>`);
+
+    // Temporal UI can find the run by job, workspace, trigger and run id.
+    const described = await stack.env.client.workflow.getHandle(run.workflowId, run.temporalRunId).describe();
+    assert.equal(described.typedSearchAttributes.get(SynclineJobId), String(jobId));
+    assert.equal(described.typedSearchAttributes.get(SynclineTrigger), 'MANUAL');
+    assert.equal(described.typedSearchAttributes.get(SynclineRunId), firstRunId);
 
     // The run's second-execute attempt left no second run behind.
     const history = await call(stack.app, 'GET', `/api/v1/jobs/${jobId}/history`);

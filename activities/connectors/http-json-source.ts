@@ -1,6 +1,7 @@
 // Reads one page of records from a JSON-over-HTTP API. One call is one page: retries,
 // back-off and cancellation belong to Temporal (the activity is retried on retryable errors and
 // `signal` aborts the request), so nothing here loops or sleeps.
+import { SyncError } from '../errors';
 import type {
   HttpJsonConfig,
   HttpJsonSecrets,
@@ -10,16 +11,9 @@ import type {
   SourcePage,
 } from './types';
 
-export class SourceError extends Error {
-  constructor(
-    public readonly code: string,
-    message: string,
-    public readonly retryable: boolean,
-    public readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'SourceError';
-  }
+/** A failure of the source system, with a stable code and whether a retry can help. */
+export class SourceError extends SyncError {
+  override readonly name = 'SourceError';
 }
 
 export interface FetchSourcePageArgs {

@@ -3,7 +3,7 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import { connectedSystems } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { errorResponses } from '../../errors';
-import { decodeIdCursor, encodeIdCursor, ListQuery, listOf } from '../../schemas';
+import { decodeIdCursor, idPage, ListQuery, listOf } from '../../schemas';
 import { ConnectedSystemSchema, connectedSystemView } from './schema';
 
 export const route = createRoute({
@@ -24,8 +24,6 @@ export function register(app: Router, deps: AppDeps) {
       .where(and(workspaceId ? eq(connectedSystems.workspaceId, workspaceId) : undefined, after === undefined ? undefined : gt(connectedSystems.id, after)))
       .orderBy(asc(connectedSystems.id))
       .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const items = page.map((r) => connectedSystemView(r, deps.secretBox));
-    return c.json({ items, nextCursor: rows.length > limit ? encodeIdCursor(page.at(-1)!.id) : null }, 200);
+    return c.json(idPage(rows, limit, (r) => connectedSystemView(r, deps.secretBox)), 200);
   });
 }

@@ -4,7 +4,7 @@ import { jobs } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { errorResponses } from '../../errors';
 import { findWorkspace } from '../../lookups';
-import { decodeIdCursor, encodeIdCursor, IdParam, ListQuery, listOf } from '../../schemas';
+import { decodeIdCursor, idPage, IdParam, ListQuery, listOf } from '../../schemas';
 import { JobSchema, jobView } from './schema';
 
 export const route = createRoute({
@@ -27,7 +27,6 @@ export function register(app: Router, deps: AppDeps) {
       .where(and(eq(jobs.workspaceId, workspaceId), after === undefined ? undefined : gt(jobs.id, after)))
       .orderBy(asc(jobs.id))
       .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    return c.json({ items: page.map(jobView), nextCursor: rows.length > limit ? encodeIdCursor(page.at(-1)!.id) : null }, 200);
+    return c.json(idPage(rows, limit, jobView), 200);
   });
 }

@@ -3,7 +3,7 @@ import { asc, gt } from 'drizzle-orm';
 import { workspaces } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { errorResponses } from '../../errors';
-import { decodeIdCursor, encodeIdCursor, ListQuery, listOf } from '../../schemas';
+import { decodeIdCursor, idPage, ListQuery, listOf } from '../../schemas';
 import { WorkspaceSchema, workspaceView } from './schema';
 
 export const route = createRoute({
@@ -24,7 +24,6 @@ export function register(app: Router, deps: AppDeps) {
       .where(after === undefined ? undefined : gt(workspaces.id, after))
       .orderBy(asc(workspaces.id))
       .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    return c.json({ items: page.map(workspaceView), nextCursor: rows.length > limit ? encodeIdCursor(page.at(-1)!.id) : null }, 200);
+    return c.json(idPage(rows, limit, workspaceView), 200);
   });
 }

@@ -1,10 +1,10 @@
-// The API's error contract: problem+json with a code from the closed list, 404 for unknown ids,
-// 400/422 naming the field, secrets never echoed.
+// The configuration routes and the API's error contract: problem+json with a code from the closed
+// list, 404 for unknown ids, 400/422 naming the field, secrets never echoed, keyset-paged lists.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, startTestStack, type TestStack } from './helpers/stack';
 
-describe('API errors and validation', () => {
+describe('API: configuration routes and errors', () => {
   let stack: TestStack;
   let workspaceId: number;
   let sourceId: number;
@@ -142,5 +142,29 @@ describe('API errors and validation', () => {
     const wrongTask = await call(stack.app, 'POST', `/api/v1/jobs/${job.body.id}/execute`, { tasks: [999999] });
     assertProblem(wrongTask, 400, 'BAD_REQUEST');
     assert.equal(wrongTask.body.errors[0].path, 'tasks.0');
+  });
+
+  test('lists are keyset-paged with limit and cursor, and a bad cursor answers 400', async () => {
+    for (const name of ['w1', 'w2', 'w3']) await call(stack.app, 'POST', '/api/v1/workspaces', { name });
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await call(stack.app, 'GET', `/api/v1/workspaces?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(page.status, 200);
+      assert.ok(page.body.items.length <= 2);
+      seen.push(...page.body.items.map((w: { id: number }) => w.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+    assert.equal(new Set(seen).size, seen.length);
+    assert.ok(seen.length >= 4);
+    assertProblem(await call(stack.app, 'GET', '/api/v1/workspaces?cursor=%%%'), 400, 'BAD_REQUEST');
+    assertProblem(await call(stack.app, 'GET', '/api/v1/workspaces?limit=501'), 400, 'BAD_REQUEST');
+    const systems = await call(stack.app, 'GET', `/api/v1/synchronisation/connected-systems?workspaceId=${workspaceId}&limit=1`);
+    assert.equal(systems.body.items.length, 1);
+    assert.ok(systems.body.nextCursor);
+    const jobs = await call(stack.app, 'GET', `/api/v1/workspaces/${workspaceId}/jobs`);
+    assert.equal(jobs.status, 200);
+    assert.ok(jobs.body.items.every((j: { workspaceId: number }) => j.workspaceId === workspaceId));
   });
 });
