@@ -4,6 +4,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  pgSequence,
   boolean,
   index,
   integer,
@@ -98,6 +99,24 @@ export const tasks = pgTable(
   (t) => [index('tasks_job_index_idx').on(t.jobId, t.index)],
 );
 
+export type RunType = 'FullImport' | 'DeltaImport' | 'FullSynchronisation' | 'DeltaSynchronisation' | 'Export';
+
+/** One stage against one connected system (JIM's run profile). */
+export const runProfiles = pgTable(
+  'run_profiles',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    connectedSystemId: integer('connected_system_id').notNull().references(() => connectedSystems.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    runType: text('run_type').notNull().$type<RunType>(),
+    pageSize: integer('page_size').notNull().default(100),
+    partitionName: text('partition_name'),
+    filePath: text('file_path'),
+    ...timestamps,
+  },
+  (t) => [index('run_profiles_connected_system_idx').on(t.connectedSystemId)],
+);
+
 export type RunState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'OVERRUN' | 'CANCELLED' | 'WARNING' | 'SKIPPED';
 export type RunTrigger = 'MANUAL' | 'SCHEDULER' | 'INITIALIZATION' | 'RESUME';
 export interface RunError {
@@ -111,7 +130,10 @@ export const runs = pgTable(
     id: uuid('id').primaryKey(),
     workspaceId: integer('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
     jobId: integer('job_id').references(() => jobs.id, { onDelete: 'cascade' }),
-    runProfileId: integer('run_profile_id'),
+    runProfileId: integer('run_profile_id').references(() => runProfiles.id, { onDelete: 'set null' }),
+    /** Set for run-profile runs: one live stage per connected system. */
+    connectedSystemId: integer('connected_system_id').references(() => connectedSystems.id, { onDelete: 'cascade' }),
+    runType: text('run_type').$type<RunType>(),
     scheduleId: integer('schedule_id'),
     state: text('state').notNull().$type<RunState>(),
     trigger: text('trigger').notNull().$type<RunTrigger>(),
@@ -132,6 +154,10 @@ export const runs = pgTable(
     index('runs_job_created_idx').on(t.jobId, t.createdAt),
     // At most one live run per job, whatever started it.
     uniqueIndex('runs_one_live_run_per_job').on(t.jobId).where(sql`state in ('PENDING', 'RUNNING', 'OVERRUN')`),
+    uniqueIndex('runs_one_live_run_per_connected_system')
+      .on(t.connectedSystemId)
+      .where(sql`state in ('PENDING', 'RUNNING', 'OVERRUN')`),
+    index('runs_run_profile_idx').on(t.runProfileId, t.createdAt),
   ],
 );
 
@@ -160,6 +186,9 @@ export const entityRuns = pgTable(
   (t) => [primaryKey({ columns: [t.runId, t.taskId] })],
 );
 
+/** Orders connector-space changes: delta synchronisation picks up what changed after its watermark. */
+export const connectorSpaceChangeSeq = pgSequence('connector_space_change_seq');
+
 /** Staged copy of what was last imported from a connected system: one row per external object. */
 export const connectorSpaceObjects = pgTable(
   'connector_space_objects',
@@ -171,10 +200,33 @@ export const connectorSpaceObjects = pgTable(
     data: jsonb('data').notNull(),
     hash: text('hash').notNull(),
     lastChangedRunId: uuid('last_changed_run_id'),
+    /** Taken from connector_space_change_seq on every insert, change or deletion. */
+    changeSeq: bigint('change_seq', { mode: 'number' }).notNull().default(sql`nextval('connector_space_change_seq')`),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     ...timestamps,
   },
-  (t) => [uniqueIndex('connector_space_objects_key').on(t.connectedSystemId, t.entity, t.externalId)],
+  (t) => [
+    uniqueIndex('connector_space_objects_key').on(t.connectedSystemId, t.entity, t.externalId),
+    index('connector_space_objects_changes').on(t.connectedSystemId, t.entity, t.changeSeq),
+  ],
+);
+
+/**
+ * Where the last successful import or synchronisation got to: a source watermark (the largest
+ * incremental value imported) or a connector-space change sequence (synchronised up to).
+ */
+export const watermarks = pgTable(
+  'watermarks',
+  {
+    connectedSystemId: integer('connected_system_id').notNull().references(() => connectedSystems.id, { onDelete: 'cascade' }),
+    entity: text('entity').notNull(),
+    /** 'import' (source watermark) or 'sync:<taskId>' (connector space change sequence). */
+    kind: text('kind').notNull(),
+    value: text('value').notNull(),
+    runId: uuid('run_id'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectedSystemId, t.entity, t.kind] })],
 );
 
 /** The central store of mapped objects (OpenConnector's register, JIM's metaverse). */
@@ -226,10 +278,16 @@ export const syncStaging = pgTable(
     taskId: integer('task_id').notNull(),
     externalId: text('external_id').notNull(),
     pageNo: integer('page_no').notNull(),
-    originHash: text('origin_hash').notNull(),
+    /** Null for an object deleted at the source. */
+    originHash: text('origin_hash'),
+    /** The source object itself, only in dry runs (which leave the connector space untouched). */
+    data: jsonb('data'),
     mapped: jsonb('mapped'),
     targetHash: text('target_hash'),
-    action: text('action').$type<'create' | 'update' | 'unchanged' | 'failed'>(),
+    /** What the import did to the connector space: decided once, so a retried page reports the same. */
+    spaceAction: text('space_action').$type<'create' | 'update' | 'unchanged' | 'delete'>(),
+    /** What this object needs on the target, decided by the diff. */
+    action: text('action').$type<'create' | 'update' | 'unchanged' | 'delete' | 'failed'>(),
     error: text('error'),
   },
   (t) => [primaryKey({ columns: [t.runId, t.taskId, t.externalId] }), index('sync_staging_page_idx').on(t.runId, t.taskId, t.pageNo)],
@@ -246,15 +304,39 @@ export const pendingExports = pgTable(
     taskId: integer('task_id').notNull().references(() => tasks.id, { onDelete: 'cascade' }),
     pageNo: integer('page_no').notNull(),
     originId: text('origin_id').notNull(),
-    registerObjectId: bigint('register_object_id', { mode: 'number' }).notNull(),
+    registerObjectId: bigint('register_object_id', { mode: 'number' }),
     action: text('action').notNull().$type<'create' | 'update' | 'delete'>(),
     status: text('status').notNull().default('Pending').$type<PendingExportStatus>(),
     attempts: integer('attempts').notNull().default(0),
+    /** Backoff: a failed export is not tried again before this time. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     error: text('error'),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('pending_exports_run_task_origin_key').on(t.runId, t.taskId, t.originId),
-    index('pending_exports_page_idx').on(t.runId, t.taskId, t.pageNo),
+    index('pending_exports_open_idx').on(t.taskId, t.id).where(sql`status in ('Pending', 'Executing')`),
+  ],
+);
+
+export type RunLogAction = 'created' | 'updated' | 'unchanged' | 'deleted' | 'failed';
+
+/** Per-object outcome of a run, kept for a retention period (errors longer than successes). */
+export const runLogs = pgTable(
+  'run_logs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    runId: uuid('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    taskId: integer('task_id').notNull(),
+    originId: text('origin_id').notNull(),
+    targetId: text('target_id'),
+    action: text('action').notNull().$type<RunLogAction>(),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('run_logs_run_task_origin_action_key').on(t.runId, t.taskId, t.originId, t.action),
+    index('run_logs_expiry_idx').on(t.expiresAt),
   ],
 );
