@@ -1,6 +1,9 @@
 // OpenConnector-style mappings (seed C.6), compiled once per run into a plain function: every path
 // is split, every template parsed and every cast resolved at compile time, so mapping a record is
 // property reads, string concatenation and object writes only.
+import Ajv, { type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import jsonata from 'jsonata';
 import type { JsonObject, JsonValue } from './connectors/types';
 
 export interface MappingDefinition {
@@ -15,9 +18,23 @@ export interface MappingDefinition {
 }
 
 export interface CompiledMapping {
-  (input: JsonObject): JsonObject;
+  /** Returns a Promise only when `async` is true (some rule is a JSONata expression). */
+  (input: JsonObject): JsonObject | Promise<JsonObject>;
   /** Top-level output keys the rules produce (passThrough adds input keys at run time). */
   fields: string[];
+  /** JSONata evaluates asynchronously: only mappings that use it pay for a Promise per record. */
+  async: boolean;
+}
+
+/** One record the mapping or the target schema refused, naming the target field. */
+export class MappingError extends Error {
+  constructor(
+    public readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MappingError';
+  }
 }
 
 export class MappingDefinitionError extends Error {
@@ -31,11 +48,13 @@ export class MappingDefinitionError extends Error {
 }
 
 type Getter = (input: JsonObject) => JsonValue;
+type AsyncGetter = (input: JsonObject) => Promise<JsonValue>;
 type Cast = (value: JsonValue) => JsonValue;
 
 interface Rule {
   target: string[];
-  get: Getter;
+  get: Getter | AsyncGetter;
+  async: boolean;
 }
 
 const PLAIN_PATH = /^[A-Za-z_$][\w$]*(\.[\w$]+)*$/;
@@ -60,12 +79,13 @@ export function compileMapping(def: MappingDefinition): CompiledMapping {
   const rules: Rule[] = [];
   for (const [target, source] of ruleEntries) {
     const targetPath = splitTargetPath(target, target);
-    const get = compileValue(target, source);
-    if (!unsetTopLevel.has(targetPath[0]!)) rules.push({ target: targetPath, get });
+    const rule = compileRule(target, targetPath, source);
+    if (!unsetTopLevel.has(targetPath[0]!)) rules.push(rule);
   }
+  const isAsync = rules.some((rule) => rule.async);
   const topLevelRules = rules.filter((rule) => rule.target.length === 1);
   const topLevelKeys = topLevelRules.map((rule) => rule.target[0]!);
-  const topLevelGetters = topLevelRules.map((rule) => rule.get);
+  const topLevelGetters = topLevelRules.map((rule) => rule.get as Getter);
   const nestedRules = rules.filter((rule) => rule.target.length > 1);
 
   const casts = Object.entries(def.casts ?? {}).map(([target, chain]) => ({
@@ -83,15 +103,8 @@ export function compileMapping(def: MappingDefinition): CompiledMapping {
           return output;
         };
 
-  const map = (input: JsonObject): JsonObject => {
-    const output = seed(input);
-    for (let i = 0; i < topLevelKeys.length; i++) output[topLevelKeys[i]!] = topLevelGetters[i]!(input);
-    for (let i = 0; i < nestedRules.length; i++) {
-      const rule = nestedRules[i]!;
-      setPath(output, rule.target, rule.get(input));
-    }
-    for (let i = 0; i < unsetNested.length; i++) unsetPath(output, unsetNested[i]!);
-    for (let i = 0; i < casts.length; i++) {
+  const finish = (output: JsonObject): JsonObject => {
+    for (let i = 0; i < unsetNested.length; i++) unsetPath(output, unsetNested[i]!);    for (let i = 0; i < casts.length; i++) {
       const { path, cast } = casts[i]!;
       const current = getPath(output, path);
       // Casts on fields the output does not have are ignored, as in OpenConnector.
@@ -100,13 +113,74 @@ export function compileMapping(def: MappingDefinition): CompiledMapping {
     return output;
   };
 
+  const syncMap = (input: JsonObject): JsonObject => {
+    const output = seed(input);
+    for (let i = 0; i < topLevelKeys.length; i++) output[topLevelKeys[i]!] = topLevelGetters[i]!(input);
+    for (let i = 0; i < nestedRules.length; i++) {
+      const rule = nestedRules[i]!;
+      setPath(output, rule.target, (rule.get as Getter)(input));
+    }
+    return finish(output);
+  };
+
+  // Rules still apply in their written order, so a later rule on the same field wins as it does
+  // in the synchronous path.
+  const asyncMap = async (input: JsonObject): Promise<JsonObject> => {
+    const output = seed(input);
+    for (const rule of rules) {
+      const value = rule.async ? await (rule.get as AsyncGetter)(input) : (rule.get as Getter)(input);
+      setPath(output, rule.target, value);
+    }
+    return finish(output);
+  };
+
   const fields = [...new Set(rules.map((rule) => rule.target[0]!))];
-  return Object.assign(map, { fields });
+  return Object.assign(isAsync ? asyncMap : syncMap, { fields, async: isAsync });
+}
+
+function compileRule(target: string, targetPath: string[], source: unknown): Rule {
+  if (typeof source === 'string' && source.startsWith('=')) {
+    return { target: targetPath, get: compileJsonata(target, source.slice(1)), async: true };
+  }
+  return { target: targetPath, get: compileValue(target, source), async: false };
+}
+
+/** `=expression`: parsed once here; a syntax error is a definition error naming the field. */
+function compileJsonata(target: string, expression: string): AsyncGetter {
+  let compiled: ReturnType<typeof jsonata>;
+  try {
+    compiled = jsonata(expression);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new MappingDefinitionError(target, `Invalid JSONata expression: ${reason}`);
+  }
+  return async (input) => {
+    let value: unknown;
+    try {
+      value = await compiled.evaluate(input);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new MappingError(target, `JSONata expression failed: ${reason}`);
+    }
+    return toJsonValue(value);
+  };
+}
+
+/** JSONata yields undefined for "no match" and arrays tagged as sequences: keep plain JSON. */
+function toJsonValue(value: unknown): JsonValue {
+  if (value === undefined) return null;
+  if (typeof value === 'function') return null;
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (typeof value === 'object' && value !== null) {
+    const out: JsonObject = {};
+    for (const [key, item] of Object.entries(value)) out[key] = toJsonValue(item);
+    return out;
+  }
+  return value as JsonValue;
 }
 
 function compileValue(target: string, source: unknown): Getter {
   if (typeof source !== 'string') throw new MappingDefinitionError(target, 'The rule must be a string');
-  if (source.startsWith('=')) throw new MappingDefinitionError(target, 'JSONata expressions are not supported yet');
   if (PLAIN_PATH.test(source)) {
     // A missing source value still yields the field (as null) so destination columns stay stable.
     const read = compilePathReader(source.split('.'));
@@ -318,4 +392,51 @@ function startsWithCalendarDate(text: string): boolean {
     if (code < 48 || code > 57) return false;
   }
   return true;
+}
+
+// ---- target schema ------------------------------------------------------------------------
+
+export interface SchemaProblem {
+  /** Dot path of the field at fault ("" for the whole object). */
+  path: string;
+  message: string;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+
+/**
+ * Compiles a register's JSON Schema once per run into a checker that names the field at fault:
+ * "schema does not allow field X", "required field Y missing", "field Z must be string".
+ */
+export function compileTargetSchema(schema: Record<string, unknown>): (value: Record<string, unknown>) => SchemaProblem[] {
+  let validate: ReturnType<Ajv['compile']>;
+  try {
+    validate = ajv.compile(schema);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new MappingDefinitionError('targetSchema', `Invalid JSON Schema: ${reason}`);
+  }
+  return (value) => {
+    if (validate(value)) return [];
+    return (validate.errors ?? []).map(describeSchemaError);
+  };
+}
+
+function describeSchemaError(error: ErrorObject): SchemaProblem {
+  const base = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const join = (extra?: string) => [...base, ...(extra === undefined ? [] : [extra])].join('.');
+  if (error.keyword === 'additionalProperties') {
+    const field = join(String((error.params as { additionalProperty: string }).additionalProperty));
+    return { path: field, message: `schema does not allow field ${field}` };
+  }
+  if (error.keyword === 'required') {
+    const field = join(String((error.params as { missingProperty: string }).missingProperty));
+    return { path: field, message: `required field ${field} missing` };
+  }
+  const field = join();
+  return { path: field, message: field === '' ? `object ${error.message ?? 'is invalid'}` : `field ${field} ${error.message ?? 'is invalid'}` };
 }
