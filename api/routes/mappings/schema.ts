@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { compileMapping, MappingDefinitionError } from '../../../activities/mapping';
+import type { JsonObject } from '../../../activities/connectors/types';
+import { compileMapping, compileTargetSchema, MappingDefinitionError, MappingError, type SchemaProblem } from '../../../activities/mapping';
 import type { mappings } from '../../../db/schema';
 import { invalidField } from '../../errors';
 
@@ -8,7 +9,7 @@ export const MappingBody = z
     workspaceId: z.number().int().positive(),
     name: z.string().trim().min(1).max(200),
     mapping: z.record(z.string().min(1), z.string()).openapi({
-      description: 'targetField → "source.path" (copies the value with its type) | "{{ a }} {{ b }}" (renders a string)',
+      description: 'targetField → "source.path" (copies the value with its type) | "{{ a }} {{ b }}" (renders a string) | "=jsonata expression"',
       example: { id: 'id', fullName: '{{ first }} {{ last }}' },
     }),
     casts: z.record(z.string().min(1), z.string().min(1)).optional(),
@@ -20,17 +21,44 @@ export const MappingBody = z
 
 export type MappingBodyInput = z.infer<typeof MappingBody>;
 
+type MappingRules = Pick<MappingBodyInput, 'mapping' | 'casts' | 'unset' | 'passThrough' | 'targetSchema'>;
+
 /** Compiling is the validation: a rule the engine cannot run is a 422 naming its field. */
-export function validateMappingRules(body: Pick<MappingBodyInput, 'mapping' | 'casts' | 'unset' | 'passThrough'>): void {
+export function validateMappingRules(body: MappingRules) {
   try {
-    compileMapping({ mapping: body.mapping, casts: body.casts, unset: body.unset, passThrough: body.passThrough });
+    const map = compileMapping({ mapping: body.mapping, casts: body.casts, unset: body.unset, passThrough: body.passThrough });
+    const check = body.targetSchema ? compileTargetSchema(body.targetSchema) : () => [];
+    return { map, check };
   } catch (err) {
     if (err instanceof MappingDefinitionError) {
-      const where = body.casts && err.field in body.casts && !(err.field in body.mapping) ? 'casts' : 'mapping';
+      if (err.field === 'targetSchema') throw invalidField('targetSchema', err.message);
+      const inUnset = body.unset?.includes(err.field) && !(err.field in body.mapping);
+      const where = inUnset ? 'unset' : body.casts && err.field in body.casts && !(err.field in body.mapping) ? 'casts' : 'mapping';
       throw invalidField(`${where}.${err.field}`, err.message);
     }
     throw err;
   }
+}
+
+export const MappingTestResult = z
+  .object({
+    output: z.record(z.string(), z.unknown()).nullable(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .openapi('MappingTestResult');
+
+/** Maps one input as a run would: the mapping, then the target schema. Record-level failures are answers, not HTTP errors. */
+export async function runMappingTest(rules: MappingRules, input: JsonObject): Promise<z.infer<typeof MappingTestResult>> {
+  const { map, check } = validateMappingRules(rules);
+  let output: JsonObject;
+  try {
+    output = await map(input);
+  } catch (err) {
+    if (err instanceof MappingError) return { output: null, errors: [{ path: err.field, message: err.message }] };
+    throw err;
+  }
+  const errors: SchemaProblem[] = check(output);
+  return { output, errors };
 }
 
 export const MappingSchema = z
