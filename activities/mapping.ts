@@ -41,6 +41,8 @@ export class MappingDefinitionError extends Error {
   constructor(
     public readonly field: string,
     message: string,
+    /** Which part of the definition is at fault. */
+    public readonly part: 'mapping' | 'casts' | 'unset' | 'targetSchema' = 'mapping',
   ) {
     super(message);
     this.name = 'MappingDefinitionError';
@@ -70,7 +72,7 @@ export function compileMapping(def: MappingDefinition): CompiledMapping {
   const ruleEntries = Object.entries(def.mapping ?? {});
   const passThrough = def.passThrough === true || ruleEntries.length === 0;
 
-  const unsetPaths = (def.unset ?? []).map((path) => splitTargetPath(path, 'unset'));
+  const unsetPaths = (def.unset ?? []).map((path, i) => splitTargetPath(path, String(i), 'unset'));
   // Removing a whole top-level field is the common case: rather than `delete` on every output
   // (slow in V8), such fields are never written — dropped from the rules and the seed copy.
   const unsetTopLevel = new Set(unsetPaths.filter((path) => path.length === 1).map((path) => path[0]!));
@@ -89,7 +91,7 @@ export function compileMapping(def: MappingDefinition): CompiledMapping {
   const nestedRules = rules.filter((rule) => rule.target.length > 1);
 
   const casts = Object.entries(def.casts ?? {}).map(([target, chain]) => ({
-    path: splitTargetPath(target, target),
+    path: splitTargetPath(target, target, 'casts'),
     cast: compileCastChain(target, chain),
   }));
 
@@ -253,11 +255,11 @@ function compilePathReader(segments: string[]): (input: JsonObject) => JsonValue
   };
 }
 
-function splitTargetPath(path: string, field: string): string[] {
-  if (typeof path !== 'string' || path === '') throw new MappingDefinitionError(field, 'A target path must be a non-empty string');
+function splitTargetPath(path: string, field: string, part: MappingDefinitionError['part'] = 'mapping'): string[] {
+  if (typeof path !== 'string' || path === '') throw new MappingDefinitionError(field, 'A target path must be a non-empty string', part);
   const segments = path.split('.');
-  if (segments.some((segment) => segment === '')) throw new MappingDefinitionError(field, `Invalid path "${path}"`);
-  if (segments.some((segment) => segment === '__proto__')) throw new MappingDefinitionError(field, `Invalid path "${path}"`);
+  if (segments.some((segment) => segment === '')) throw new MappingDefinitionError(field, `Invalid path "${path}"`, part);
+  if (segments.some((segment) => segment === '__proto__')) throw new MappingDefinitionError(field, `Invalid path "${path}"`, part);
   return segments;
 }
 
@@ -345,7 +347,7 @@ const CAST_ALIASES: Record<string, string> = { int: 'integer', bool: 'boolean', 
  * chain, which matters for string, boolean and json ("nullable,string" keeps null; "string" gives '').
  */
 function compileCastChain(field: string, chain: unknown): Cast {
-  if (typeof chain !== 'string') throw new MappingDefinitionError(field, 'A cast must be a comma-separated string');
+  if (typeof chain !== 'string') throw new MappingDefinitionError(field, 'A cast must be a comma-separated string', 'casts');
   const steps: Array<Cast | typeof STOP> = chain
     .split(',')
     .map((name) => name.trim().toLowerCase())
@@ -353,7 +355,7 @@ function compileCastChain(field: string, chain: unknown): Cast {
     .map((name) => {
       if (name === 'nullable') return STOP;
       const cast = CASTS[CAST_ALIASES[name] ?? name];
-      if (!cast) throw new MappingDefinitionError(field, `Unknown cast "${name}"`);
+      if (!cast) throw new MappingDefinitionError(field, `Unknown cast "${name}"`, 'casts');
       return cast;
     });
   return (value) => {
@@ -415,7 +417,7 @@ export function compileTargetSchema(schema: Record<string, unknown>): (value: Re
     validate = ajv.compile(schema);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new MappingDefinitionError('targetSchema', `Invalid JSON Schema: ${reason}`);
+    throw new MappingDefinitionError('targetSchema', `Invalid JSON Schema: ${reason}`, 'targetSchema');
   }
   return (value) => {
     if (validate(value)) return [];

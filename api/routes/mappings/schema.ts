@@ -31,10 +31,8 @@ export function validateMappingRules(body: MappingRules) {
     return { map, check };
   } catch (err) {
     if (err instanceof MappingDefinitionError) {
-      if (err.field === 'targetSchema') throw invalidField('targetSchema', err.message);
-      const inUnset = body.unset?.includes(err.field) && !(err.field in body.mapping);
-      const where = inUnset ? 'unset' : body.casts && err.field in body.casts && !(err.field in body.mapping) ? 'casts' : 'mapping';
-      throw invalidField(`${where}.${err.field}`, err.message);
+      if (err.part === 'targetSchema') throw invalidField('targetSchema', err.message);
+      throw invalidField(`${err.part}.${err.field}`, err.message);
     }
     throw err;
   }
