@@ -84,8 +84,16 @@ export async function mergeIntoDestination(sql: Sql, dest: DestinationTable, row
   return result.count;
 }
 
-/** One small pool per destination connection (and per edit of it), shared by the worker's activities. */
-export class DestinationPools {
+/** Deletes rows by origin id; rows already gone are fine (a retry). */
+export async function deleteFromDestination(sql: Sql, schema: string, table: string, ids: string[]): Promise<number> {
+  const exists = await sql`select 1 from information_schema.tables where table_schema = ${schema} and table_name = ${table}`;
+  if (exists.length === 0) return 0;
+  const result = await sql.unsafe(`delete from ${quoteIdent(schema)}.${quoteIdent(table)} where ${quoteIdent(KEY_COLUMN)} = any($1::text[])`, [ids]);
+  return result.count;
+}
+
+/** One small pool per PostgreSQL connection (and per edit of it), shared by the worker's activities. */
+export class ConnectionPools {
   private readonly pools = new Map<string, Sql>();
 
   get(version: string, config: PostgresConnectionConfig, password: string | undefined): Sql {
