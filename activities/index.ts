@@ -2,36 +2,60 @@
 // `Activities` type only.
 import type { Database } from '../db/client';
 import type { SecretBox } from '../db/secrets';
-import { DestinationPools } from './connectors/postgres-destination';
+import type { UnitStart } from '../workflows/contracts';
+import type { ConnectionPools } from './connectors/postgres-destination';
 import { withFailureCodes } from './errors';
+import { createRunLogWriter, type LogRetention } from './run-logs';
 import { createRunStateActivities } from './run-state';
+import { detectDeletions } from './steps/detect-deletions';
 import { diffPage } from './steps/diff-page';
-import { exportPage } from './steps/export-page';
-import { importPage, type PageRef } from './steps/import-page';
+import { exportPage, type ExportPageArgs } from './steps/export-page';
+import { importPage, type ImportPageArgs, type PageRef } from './steps/import-page';
 import { mapPage } from './steps/map-page';
+import { stageSpacePage } from './steps/stage-space-page';
 import { upsertPage } from './steps/upsert-page';
 import { createTaskContextLoader } from './task-context';
+import { readUnitStart, writeWatermark, type WatermarkKind } from './watermarks';
 
 export interface ActivityDeps {
   database: Pick<Database, 'db' | 'sql'>;
   secretBox: SecretBox;
-  destinations: DestinationPools;
+  pools: ConnectionPools;
+  logRetention?: LogRetention;
 }
 
-export function createActivities({ database, secretBox, destinations }: ActivityDeps) {
+export const DEFAULT_LOG_RETENTION: LogRetention = { successDays: 7, errorDays: 30 };
+
+export function createActivities({ database, secretBox, pools, logRetention = DEFAULT_LOG_RETENTION }: ActivityDeps) {
   const { db, sql } = database;
   const contexts = createTaskContextLoader(db, secretBox);
-  const context = (page: PageRef) => contexts.load(page.runId, page.taskId);
+  const context = (ref: { runId: string; taskId: number }) => contexts.load(ref.runId, ref.taskId);
+  const logs = createRunLogWriter(sql, logRetention);
+  const runState = createRunStateActivities(db, logs, (runId) => contexts.forget(runId));
 
   return {
-    ...createRunStateActivities(db, (runId) => contexts.forget(runId)),
+    beginRun: runState.beginRun,
+    recordEntityProgress: runState.recordEntityProgress,
+    finishEntityRun: runState.finishEntityRun,
+    finishRun: runState.finishRun,
 
-    importPage: (page: PageRef & { cursor: string | null; pageSize: number }) =>
-      withFailureCodes('SOURCE', async () => importPage(sql, await context(page), page)),
-    mapPage: (page: PageRef) => withFailureCodes('MAPPING', async () => mapPage(sql, await context(page), page)),
-    diffPage: (page: PageRef) => withFailureCodes('DIFF', async () => diffPage(sql, await context(page), page)),
-    upsertPage: (page: PageRef) => withFailureCodes('REGISTER', async () => upsertPage(sql, await context(page), page)),
-    exportPage: (page: PageRef) => withFailureCodes('DESTINATION', async () => exportPage(sql, destinations, await context(page), page)),
+    /** Marks the task's entity run RUNNING and tells where its pages start. */
+    async beginEntityRun(args: { runId: string; taskId: number }): Promise<UnitStart> {
+      await runState.markEntityRunning(args);
+      return readUnitStart(sql, await context(args));
+    },
+    async commitWatermark(args: { runId: string; taskId: number; kind: WatermarkKind; value: string }): Promise<void> {
+      await writeWatermark(sql, await context(args), args.runId, args.kind, args.value);
+    },
+
+    importPage: (args: ImportPageArgs) => withFailureCodes('SOURCE', async () => importPage(sql, pools, logs, await context(args), args)),
+    detectDeletions: (args: PageRef & { dryRun: boolean }) => withFailureCodes('SOURCE', async () => detectDeletions(sql, await context(args), args)),
+    stageSpacePage: (args: PageRef & { afterSeq: number; pageSize: number }) =>
+      withFailureCodes('CONNECTOR_SPACE', async () => stageSpacePage(sql, await context(args), args)),
+    mapPage: (page: PageRef) => withFailureCodes('MAPPING', async () => mapPage(sql, logs, await context(page), page)),
+    diffPage: (page: PageRef) => withFailureCodes('DIFF', () => diffPage(sql, page)),
+    upsertPage: (page: PageRef) => withFailureCodes('REGISTER', async () => upsertPage(sql, logs, await context(page), page)),
+    exportPage: (args: ExportPageArgs) => withFailureCodes('DESTINATION', async () => exportPage(sql, pools, logs, await context(args), args)),
   };
 }
 

@@ -2,9 +2,10 @@
 // run and task, so a retried activity leaves the same rows behind.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { entityRuns, jobs, runs, syncStaging, tasks } from '../db/schema';
-import type { EntityCounters, EntityOutcomeState, RunError, RunState, TaskPlan } from '../workflows/contracts';
+import { entityRuns, jobs, runProfiles, runs, syncStaging, tasks } from '../db/schema';
+import type { EntityCounters, EntityOutcomeState, RunError, RunPlan, RunState, StageMode, TaskPlan } from '../workflows/contracts';
 import { SyncError } from './errors';
+import type { RunLogWriter } from './run-logs';
 
 const LIVE_STATES: RunState[] = ['PENDING', 'RUNNING', 'OVERRUN'];
 
@@ -24,18 +25,72 @@ function countColumns(c: EntityCounters) {
   };
 }
 
-export function createRunStateActivities(db: Db, onRunEnded: (runId: string) => void) {
-  return {
-    /** Marks the run RUNNING and plans its tasks (active ones in index order, or the listed subset). */
-    async beginRun(args: { runId: string; jobId: number; taskIds?: number[] }): Promise<{ plan: TaskPlan[] }> {
-      const [job] = await db.select().from(jobs).where(eq(jobs.id, args.jobId));
-      if (!job) throw new SyncError('JOB_NOT_FOUND', `Job ${args.jobId} no longer exists`, false);
-      const where = args.taskIds?.length
-        ? and(eq(tasks.jobId, job.id), inArray(tasks.id, args.taskIds))
-        : and(eq(tasks.jobId, job.id), eq(tasks.isActive, true));
-      const planned = await db.select().from(tasks).where(where).orderBy(asc(tasks.index), asc(tasks.id));
-      const plan = planned.map((t) => ({ taskId: t.id, entityName: t.targetEntity, pageSize: job.batchSize }));
+const STAGE_OF_RUN_TYPE: Record<string, { mode: StageMode; delta: boolean }> = {
+  FullImport: { mode: 'import', delta: false },
+  DeltaImport: { mode: 'import', delta: true },
+  FullSynchronisation: { mode: 'sync', delta: false },
+  DeltaSynchronisation: { mode: 'sync', delta: true },
+  Export: { mode: 'export', delta: false },
+};
 
+/**
+ * The tasks a run works on. A job run: the job's active tasks (or the listed ones) in index order.
+ * A run profile: the tasks of every job that reads from (import, synchronisation) or writes to
+ * (export) its connected system — tasks are the synchronisation rules both share.
+ */
+export async function planRun(db: Db, runId: string, taskIds?: number[]): Promise<RunPlan> {
+  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+  if (!run) throw new SyncError('RUN_NOT_FOUND', `Run ${runId} does not exist`, false);
+  if (run.jobId !== null) {
+    const [job] = await db.select().from(jobs).where(eq(jobs.id, run.jobId));
+    if (!job) throw new SyncError('JOB_NOT_FOUND', `Job ${run.jobId} no longer exists`, false);
+    const where = taskIds?.length
+      ? and(eq(tasks.jobId, job.id), inArray(tasks.id, taskIds))
+      : and(eq(tasks.jobId, job.id), eq(tasks.isActive, true));
+    const planned = await db.select().from(tasks).where(where).orderBy(asc(tasks.index), asc(tasks.id));
+    return {
+      mode: 'job',
+      delta: false,
+      dryRun: run.dryRun,
+      units: planned.map((t) => ({ taskId: t.id, entityName: t.targetEntity, pageSize: job.batchSize })),
+    };
+  }
+  const [profile] = run.runProfileId === null ? [] : await db.select().from(runProfiles).where(eq(runProfiles.id, run.runProfileId));
+  if (!profile) throw new SyncError('RUN_PROFILE_NOT_FOUND', `Run ${runId} has no run profile`, false);
+  const stage = STAGE_OF_RUN_TYPE[profile.runType];
+  if (!stage) throw new SyncError('RUN_TYPE_UNKNOWN', `Unknown run type ${profile.runType}`, false);
+  const units = await profileUnits(db, profile);
+  return { ...stage, dryRun: false, units };
+}
+
+export async function profileUnits(db: Db, profile: typeof runProfiles.$inferSelect): Promise<TaskPlan[]> {
+  const side = profile.runType === 'Export' ? jobs.destinationConnectionId : jobs.sourceConnectionId;
+  const rows = await db
+    .select({ task: tasks })
+    .from(tasks)
+    .innerJoin(jobs, eq(jobs.id, tasks.jobId))
+    .where(and(eq(side, profile.connectedSystemId), eq(tasks.isActive, true)))
+    .orderBy(asc(tasks.jobId), asc(tasks.index), asc(tasks.id));
+  let candidates = rows.map((r) => r.task);
+  if (profile.partitionName) candidates = candidates.filter((t) => t.sourceEntity === profile.partitionName);
+  // An import reads each source entity once, whichever tasks share it.
+  if (profile.runType === 'FullImport' || profile.runType === 'DeltaImport') {
+    const seen = new Set<string>();
+    candidates = candidates.filter((t) => {
+      const entity = profile.filePath ?? t.sourceEntity;
+      if (seen.has(entity)) return false;
+      seen.add(entity);
+      return true;
+    });
+  }
+  return candidates.map((t) => ({ taskId: t.id, entityName: profile.runType === 'Export' ? t.targetEntity : (profile.filePath ?? t.sourceEntity), pageSize: profile.pageSize }));
+}
+
+export function createRunStateActivities(db: Db, logs: RunLogWriter, onRunEnded: (runId: string) => void) {
+  return {
+    /** Marks the run RUNNING and plans its tasks. */
+    async beginRun(args: { runId: string; taskIds?: number[] }): Promise<RunPlan> {
+      const plan = await planRun(db, args.runId, args.taskIds);
       await db.transaction(async (tx) => {
         const updated = await tx
           .update(runs)
@@ -43,17 +98,25 @@ export function createRunStateActivities(db: Db, onRunEnded: (runId: string) => 
           .where(and(eq(runs.id, args.runId), inArray(runs.state, ['PENDING', 'RUNNING'])))
           .returning({ id: runs.id });
         if (updated.length === 0) throw new SyncError('RUN_NOT_FOUND', `Run ${args.runId} is not pending`, false);
-        if (plan.length > 0) {
+        if (plan.units.length > 0) {
           await tx
             .insert(entityRuns)
-            .values(plan.map((p) => ({ runId: args.runId, taskId: p.taskId, entityName: p.entityName, state: 'PENDING' as const })))
+            .values(
+              plan.units.map((p) => ({
+                runId: args.runId,
+                taskId: p.taskId,
+                entityName: p.entityName,
+                state: 'PENDING' as const,
+                syncType: plan.delta ? ('INCREMENTAL' as const) : ('FULL' as const),
+              })),
+            )
             .onConflictDoNothing();
         }
       });
-      return { plan };
+      return plan;
     },
 
-    async beginEntityRun(args: { runId: string; taskId: number }): Promise<void> {
+    async markEntityRunning(args: { runId: string; taskId: number }): Promise<void> {
       await db
         .update(entityRuns)
         .set({ state: 'RUNNING', stateUpdateTime: new Date() })
@@ -87,6 +150,7 @@ export function createRunStateActivities(db: Db, onRunEnded: (runId: string) => 
           .where(and(eq(entityRuns.runId, args.runId), eq(entityRuns.state, 'PENDING')));
         await tx.delete(syncStaging).where(eq(syncStaging.runId, args.runId));
       });
+      await logs.prune();
       onRunEnded(args.runId);
     },
   };

@@ -1,10 +1,10 @@
 // Everything a page step needs to know about its task, loaded once per run and task.
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { connectedSystems, jobs, mappings, tasks } from '../db/schema';
+import { connectedSystems, jobs, mappings, runProfiles, runs, tasks } from '../db/schema';
 import type { SecretBox } from '../db/secrets';
 import { SyncError } from './errors';
-import { compileMapping, MappingDefinitionError, type CompiledMapping } from './mapping';
+import { compileMapping, compileTargetSchema, MappingDefinitionError, type CompiledMapping } from './mapping';
 
 type ConnectedSystemRow = typeof connectedSystems.$inferSelect;
 
@@ -22,14 +22,19 @@ export interface TaskContext {
   jobId: number;
   taskId: number;
   sourceEntity: string;
+  /** Where this run reads and keeps the source objects: the task's entity, or a run profile's file. */
+  spaceEntity: string;
   targetEntity: string;
   idField: string;
   resultsPosition: string | undefined;
+  incrementalField: string | undefined;
   source: Connection;
   destination: Connection;
   tableNamePrefix: string;
   destinationSchema: string | undefined;
   map: CompiledMapping;
+  /** Checks a mapped object against the mapping's target schema: one entry per problem. */
+  validate: (mapped: Record<string, unknown>) => { path: string; message: string }[];
 }
 
 export interface TaskContextLoader {
@@ -53,7 +58,7 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
     version: `${row.id}:${row.updatedAt.toISOString()}`,
   });
 
-  async function loadUncached(taskId: number): Promise<TaskContext> {
+  async function loadUncached(runId: string, taskId: number): Promise<TaskContext> {
     const [row] = await db
       .select({ task: tasks, job: jobs })
       .from(tasks)
@@ -65,7 +70,14 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
     const [destination] = await db.select().from(connectedSystems).where(eq(connectedSystems.id, job.destinationConnectionId));
     if (!source || !destination) throw new SyncError('CONNECTION_NOT_FOUND', `Job ${job.id} names a connection that no longer exists`, false);
 
+    const [profile] = await db
+      .select({ filePath: runProfiles.filePath })
+      .from(runs)
+      .innerJoin(runProfiles, eq(runProfiles.id, runs.runProfileId))
+      .where(eq(runs.id, runId));
+
     let map: CompiledMapping;
+    let validate: TaskContext['validate'] = () => [];
     try {
       if (task.mappingId === null) {
         map = compileMapping({ mapping: {} });
@@ -78,6 +90,7 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
           unset: mapping.unset ?? undefined,
           passThrough: mapping.passThrough,
         });
+        if (mapping.targetSchema) validate = compileTargetSchema(mapping.targetSchema);
       }
     } catch (err) {
       if (err instanceof MappingDefinitionError) throw new SyncError('MAPPING_INVALID', `${err.field}: ${err.message}`, false);
@@ -90,14 +103,17 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
       jobId: job.id,
       taskId: task.id,
       sourceEntity: task.sourceEntity,
+      spaceEntity: profile?.filePath ?? task.sourceEntity,
       targetEntity: task.targetEntity,
       idField: task.idField,
       resultsPosition: task.resultsPosition ?? undefined,
+      incrementalField: task.incrementalField ?? undefined,
       source: toConnection(source),
       destination: toConnection(destination),
       tableNamePrefix: typeof options.tableNamePrefix === 'string' ? options.tableNamePrefix : '',
       destinationSchema: typeof options.destinationSchema === 'string' ? options.destinationSchema : undefined,
       map,
+      validate,
     };
   }
 
@@ -106,7 +122,7 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
       const key = `${runId}:${taskId}`;
       let entry = cache.get(key);
       if (!entry) {
-        entry = loadUncached(taskId);
+        entry = loadUncached(runId, taskId);
         entry.catch(() => cache.delete(key));
         if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
         cache.set(key, entry);

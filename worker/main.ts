@@ -1,6 +1,6 @@
 // `npm run worker`: one worker process. Scale out by starting more of them on the same task queue.
 import { NativeConnection } from '@temporalio/worker';
-import { DestinationPools } from '../activities/connectors/postgres-destination';
+import { ConnectionPools } from '../activities/connectors/postgres-destination';
 import { loadConfig } from '../config';
 import { createDatabase } from '../db/client';
 import { createSecretBox } from '../db/secrets';
@@ -11,18 +11,18 @@ async function main(): Promise<void> {
   const address = config.temporalAddress ?? '127.0.0.1:7233';
   const connection = await NativeConnection.connect({ address });
   const database = createDatabase(config.databaseUrl);
-  const destinations = new DestinationPools();
+  const pools = new ConnectionPools();
   try {
     const worker = await createSynclineWorker({
       connection,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
-      deps: { database, secretBox: createSecretBox(config.secretKey), destinations },
+      deps: { database, secretBox: createSecretBox(config.secretKey), pools },
     });
     console.log(`worker polling task queue "${config.taskQueue}" on ${address} (namespace ${config.temporalNamespace})`);
     await worker.run(); // returns after SIGINT/SIGTERM and a graceful shutdown
   } finally {
-    await destinations.closeAll();
+    await pools.closeAll();
     await database.close();
     await connection.close();
   }

@@ -10,11 +10,33 @@ export interface RunError {
   message: string;
 }
 
-/** One task of a job run, as planned when the run begins. */
+/** One task of a run, as planned when the run begins. */
 export interface TaskPlan {
   taskId: number;
   entityName: string;
   pageSize: number;
+}
+
+/**
+ * What a run does for each task: `job` runs all five steps page by page; a run profile runs one
+ * stage — `import` (source → connector space), `sync` (connector space → register, contracts,
+ * pending exports) or `export` (pending exports → destination).
+ */
+export type StageMode = 'job' | 'import' | 'sync' | 'export';
+
+export interface RunPlan {
+  mode: StageMode;
+  /** Delta import / delta synchronisation. */
+  delta: boolean;
+  /** Report what would change without writing the connector space, register, contracts or destination. */
+  dryRun: boolean;
+  units: TaskPlan[];
+}
+
+/** Where a task's pages start: the stored source watermark and synchronisation position. */
+export interface UnitStart {
+  since: string | null;
+  syncAfterSeq: number;
 }
 
 /** Absolute counters of one entity run; written to the read model as they are (idempotent). */
@@ -36,14 +58,17 @@ export function emptyCounters(): EntityCounters {
 }
 
 /** Where a run is: carried across continue-as-new. */
-export interface JobRunCheckpoint {
-  plan: TaskPlan[];
+export interface RunCheckpoint {
+  plan: RunPlan;
   /** Index into plan of the task in progress. */
   position: number;
   /** Cursor of the next page of the task in progress (null: its first page). */
   cursor: string | null;
   pageNo: number;
   counters: EntityCounters;
+  /** The task's start point and the largest watermark its pages have reached. */
+  start: UnitStart;
+  watermark: string | null;
   outcomes: EntityOutcome[];
   paused: boolean;
 }
@@ -55,23 +80,23 @@ export interface EntityOutcome {
   error?: RunError;
 }
 
-export interface JobRunInput {
+/** Input of every run workflow; what to run is read from the run's row in the read model. */
+export interface RunInput {
   runId: string;
-  jobId: number;
-  /** Only these tasks; default every active task. */
+  /** Job runs: only these tasks; default every active task. */
   taskIds?: number[];
   /** Pages per workflow execution before continuing as new (keeps history bounded). */
   pagesPerExecution?: number;
-  checkpoint?: JobRunCheckpoint;
+  checkpoint?: RunCheckpoint;
 }
 
-export interface JobRunResult {
+export interface RunResult {
   runId: string;
   state: RunState;
   entities: EntityOutcome[];
 }
 
-export interface JobRunProgress {
+export interface RunProgress {
   runId: string;
   paused: boolean;
   taskId: number | null;
@@ -91,9 +116,14 @@ export const pauseSignal = defineSignal('pause');
 /** Continue a paused run from its checkpoint. */
 export const resumeSignal = defineSignal('resume');
 /** Live counters of the run in flight. */
-export const progressQuery = defineQuery<JobRunProgress>('progress');
+export const progressQuery = defineQuery<RunProgress>('progress');
 
 /** Workflow id of a job's runs: one live run per job. */
 export function jobWorkflowId(jobId: number): string {
   return `job-${jobId}`;
+}
+
+/** Workflow id of run-profile runs: one live stage per connected system. */
+export function connectedSystemWorkflowId(connectedSystemId: number): string {
+  return `connected-system-${connectedSystemId}`;
 }

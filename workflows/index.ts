@@ -1,2 +1,3 @@
 // Every workflow type the worker registers. Keep explicit named exports (bundler-friendly).
 export { jobRunWorkflow } from './job-run.workflow';
+export { runProfileWorkflow } from './run-profile.workflow';

@@ -1,59 +1,153 @@
-// Step 5: apply the page's pending exports to the destination, then record on each contract what
-// the target now holds. Pending → Executing → Exported (or Failed, when the attempt gives up).
+// Step 5: apply the task's open pending exports to the destination, then record on each contract
+// what the target now holds. Pending → Executing → Exported, or back to Pending with a backoff
+// when the write fails, and Failed after the last attempt.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { STEP_MAX_ATTEMPTS } from '../../workflows/contracts';
 import type { Sql } from '../../db/client';
-import { ensureDestinationTable, mergeIntoDestination, type DestinationPools, type PostgresConnectionConfig } from '../connectors/postgres-destination';
+import { writeFilePage, type FileConfig } from '../connectors/file';
+import {
+  deleteFromDestination,
+  ensureDestinationTable,
+  mergeIntoDestination,
+  type ConnectionPools,
+  type PostgresConnectionConfig,
+} from '../connectors/postgres-destination';
 import type { JsonObject } from '../connectors/types';
 import { SyncError, toActivityFailure } from '../errors';
+import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
-import type { PageRef } from './import-page';
 
-export async function exportPage(sql: Sql, pools: DestinationPools, ctx: TaskContext, page: PageRef): Promise<{ exported: number; written: number }> {
-  if (ctx.destination.connectorType !== 'postgres') {
-    throw new SyncError('DESTINATION_UNSUPPORTED', `Connector type ${ctx.destination.connectorType} cannot be a job destination yet`, false);
-  }
-  const pending = await sql<{ id: number; origin_id: string; data: JsonObject; hash: string }[]>`
-    update pending_exports p set status = 'Executing', attempts = p.attempts + 1, updated_at = now()
-    from register_objects r
-    where r.id = p.register_object_id
-      and p.run_id = ${page.runId}::uuid and p.task_id = ${page.taskId} and p.page_no = ${page.pageNo}
-      and p.status <> 'Exported'
-    returning p.id, p.origin_id, r.data, r.hash`;
-  if (pending.length === 0) return { exported: 0, written: 0 };
+/** Attempts of one pending export before it is marked Failed. */
+export const MAX_EXPORT_ATTEMPTS = 5;
 
-  const config = ctx.destination.config as unknown as PostgresConnectionConfig;
-  const destination = pools.get(ctx.destination.version, config, ctx.destination.secrets.password as string | undefined);
-  const schema = ctx.destinationSchema ?? config.schema ?? 'public';
-  const table = `${ctx.tableNamePrefix}${ctx.targetEntity}`;
-  let written: number;
+export interface ExportPageArgs {
+  runId: string;
+  taskId: number;
+  limit: number;
+}
+
+export interface ExportPageResult {
+  exported: number;
+  failed: number;
+  /** More open exports are ready for this task. */
+  remaining: boolean;
+}
+
+interface Claimed {
+  id: number;
+  origin_id: string;
+  action: 'create' | 'update' | 'delete';
+  attempts: number;
+  data: JsonObject | null;
+  hash: string | null;
+}
+
+export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ExportPageArgs): Promise<ExportPageResult> {
+  const write = destinationWriter(pools, ctx, args.runId);
+  const claimed = await sql<Claimed[]>`
+    with claimed as (
+      update pending_exports p set status = 'Executing', attempts = p.attempts + 1, updated_at = now()
+      where p.id in (
+        select id from pending_exports
+        where task_id = ${args.taskId} and status in ('Pending', 'Executing') and next_attempt_at <= now()
+        order by id limit ${args.limit}
+        for update skip locked)
+      returning p.id, p.origin_id, p.action, p.attempts, p.register_object_id
+    )
+    select c.id, c.origin_id, c.action, c.attempts, r.data, r.hash
+    from claimed c left join register_objects r on r.id = c.register_object_id
+    order by c.id`;
+  if (claimed.length === 0) return { exported: 0, failed: 0, remaining: false };
+
   try {
-    const target = await ensureDestinationTable(destination, schema, table, pending.map((p) => p.data));
-    Context.current().heartbeat();
-    // Merging is idempotent: a retry after a crash rewrites nothing it already wrote.
-    written = await mergeIntoDestination(destination, target, pending.map((p) => ({ id: p.origin_id, data: p.data })));
+    await write(claimed);
   } catch (err) {
-    // Back to Pending while Temporal will retry; Failed once no attempt is left or none can help.
-    const failure = toActivityFailure(err, 'DESTINATION');
-    const final = (failure instanceof ApplicationFailure && failure.nonRetryable) || Context.current().info.attempt >= STEP_MAX_ATTEMPTS;
-    await sql`update pending_exports set status = ${final ? 'Failed' : 'Pending'},
-                error = ${err instanceof Error ? err.message : String(err)}, updated_at = now()
-              where id in ${sql(pending.map((p) => p.id))}`;
-    throw failure;
+    return handleFailure(sql, logs, args, claimed, err);
   }
+  Context.current().heartbeat();
 
-  const done = JSON.stringify(pending.map((p) => ({ id: p.id, origin_id: p.origin_id, hash: p.hash })));
+  const done = JSON.stringify(claimed.map((c) => ({ id: c.id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
   await sql.begin(async (tx) => {
     await tx`
       update pending_exports p set status = 'Exported', error = null, updated_at = now()
-      from jsonb_to_recordset(${done}::jsonb) as x(id bigint, origin_id text, hash text)
-      where p.id = x.id`;
+      from jsonb_to_recordset(${done}::jsonb) as x(id bigint) where p.id = x.id`;
     await tx`
       update contracts c
-      set target_id = x.origin_id, target_hash = x.hash, last_synced_at = now(), last_run_id = ${page.runId}::uuid,
+      set target_id = x.origin_id, target_hash = x.hash, last_synced_at = now(), last_run_id = ${args.runId}::uuid,
           last_action = case when c.target_id is null then 'create' else 'update' end, updated_at = now()
-      from jsonb_to_recordset(${done}::jsonb) as x(id bigint, origin_id text, hash text)
-      where c.task_id = ${page.taskId} and c.origin_id = x.origin_id`;
+      from jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text, hash text)
+      where c.task_id = ${args.taskId} and c.origin_id = x.origin_id and x.action <> 'delete'`;
+    // The target no longer holds a deleted object: its contract goes, so a return is a create.
+    await tx`
+      delete from contracts c using jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text)
+      where c.task_id = ${args.taskId} and c.origin_id = x.origin_id and x.action = 'delete'`;
+    await tx`
+      update run_logs l set target_id = x.origin_id
+      from jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text)
+      where l.run_id = ${args.runId}::uuid and l.task_id = ${args.taskId} and l.origin_id = x.origin_id and x.action <> 'delete'`;
   });
-  return { exported: pending.length, written };
+  return { exported: claimed.length, failed: 0, remaining: await hasReadyExports(sql, args.taskId) };
+}
+
+async function hasReadyExports(sql: Sql, taskId: number): Promise<boolean> {
+  const [row] = await sql<{ ready: boolean }[]>`
+    select exists (select 1 from pending_exports where task_id = ${taskId} and status in ('Pending', 'Executing') and next_attempt_at <= now()) as ready`;
+  return row!.ready;
+}
+
+/** Back off and let Temporal retry while attempts remain; after the last one, mark Failed and report. */
+async function handleFailure(sql: Sql, logs: RunLogWriter, args: ExportPageArgs, claimed: Claimed[], err: unknown): Promise<ExportPageResult> {
+  const message = err instanceof Error ? err.message : String(err);
+  const attempts = Math.max(...claimed.map((c) => c.attempts));
+  const ids = claimed.map((c) => c.id);
+  if (attempts < MAX_EXPORT_ATTEMPTS) {
+    const backoffMs = 1_000 * 2 ** (attempts - 1);
+    await sql`
+      update pending_exports set status = 'Pending', error = ${message}, next_attempt_at = now() + ${`${backoffMs} milliseconds`}::interval, updated_at = now()
+      where id in ${sql(ids)}`;
+    const failure = toActivityFailure(err, 'DESTINATION');
+    const type = (failure instanceof ApplicationFailure ? failure.type : undefined) ?? 'DESTINATION_WRITE_FAILED';
+    throw ApplicationFailure.create({ type, message, nonRetryable: false, nextRetryDelay: backoffMs });
+  }
+  await sql`update pending_exports set status = 'Failed', error = ${message}, updated_at = now() where id in ${sql(ids)}`;
+  await logs.write(args.runId, args.taskId, claimed.map((c) => ({ originId: c.origin_id, action: 'failed' as const, error: message })));
+  return { exported: 0, failed: claimed.length, remaining: await hasReadyExports(sql, args.taskId) };
+}
+
+type Writer = (rows: Claimed[]) => Promise<void>;
+
+function destinationWriter(pools: ConnectionPools, ctx: TaskContext, runId: string): Writer {
+  const dest = ctx.destination;
+  const table = `${ctx.tableNamePrefix}${ctx.targetEntity}`;
+  switch (dest.connectorType) {
+    case 'postgres': {
+      const config = dest.config as unknown as PostgresConnectionConfig;
+      const schema = ctx.destinationSchema ?? config.schema ?? 'public';
+      return async (rows) => {
+        const db = pools.get(dest.version, config, dest.secrets.password as string | undefined);
+        const upserts = rows.filter((r) => r.action !== 'delete' && r.data !== null);
+        const deletes = rows.filter((r) => r.action === 'delete').map((r) => r.origin_id);
+        if (upserts.length > 0) {
+          const target = await ensureDestinationTable(db, schema, table, upserts.map((r) => r.data!));
+          // Merging is idempotent: a retry after a crash rewrites nothing it already wrote.
+          await mergeIntoDestination(db, target, upserts.map((r) => ({ id: r.origin_id, data: r.data! })));
+        }
+        if (deletes.length > 0) await deleteFromDestination(db, schema, table, deletes);
+      };
+    }
+    case 'file': {
+      const config = dest.config as unknown as FileConfig;
+      return async (rows) => {
+        // One file per claimed batch, named by its first export id: a retry rewrites the same file.
+        await writeFilePage({
+          config,
+          entity: table,
+          runId,
+          pageNo: rows[0]!.id,
+          rows: rows.map((r) => ({ id: r.origin_id, data: r.action === 'delete' ? { _syncline_deleted: true } : r.data! })),
+        });
+      };
+    }
+    default:
+      throw new SyncError('DESTINATION_UNSUPPORTED', `Connector type ${dest.connectorType} cannot be a destination`, false);
+  }
 }

@@ -1,11 +1,13 @@
 // Step 1: read one page from the source, hash each object, write only new or changed objects to
-// the connector space, and stage the page's keys for the next steps.
+// the connector space, and stage the page's keys for the next steps. A dry run stages the objects
+// themselves and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
 import type { Sql } from '../../db/client';
-import { fetchSourcePage, recordId } from '../connectors/http-json-source';
-import type { HttpJsonConfig, HttpJsonSecrets } from '../connectors/types';
-import { SyncError } from '../errors';
+import { readSourcePage } from '../connectors/sources';
+import type { ConnectionPools } from '../connectors/postgres-destination';
+import { recordId } from '../connectors/http-json-source';
 import { hashObject } from '../hashing';
+import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 
 export interface PageRef {
@@ -14,66 +16,110 @@ export interface PageRef {
   pageNo: number;
 }
 
+export interface ImportPageArgs extends PageRef {
+  cursor: string | null;
+  pageSize: number;
+  /** Delta import: only what changed after this source watermark, where the source can filter. */
+  since: string | null;
+  dryRun: boolean;
+}
+
 export interface ImportPageResult {
   fetched: number;
-  /** Objects of this page staged for map → diff → upsert (duplicates of earlier pages excluded). */
+  /** Objects of this page staged for the next steps. */
   staged: number;
-  /** Objects rejected at import: an id seen twice in this run. */
+  /** Objects rejected: an id that appears twice. */
   rejected: number;
+  /** Outcome in the connector space (a dry run: what it would have been). */
+  created: number;
+  changed: number;
+  unchanged: number;
   nextCursor: string | null;
   totalCount: number | null;
   requests: number;
+  watermark: string | null;
 }
 
-export async function importPage(sql: Sql, ctx: TaskContext, page: PageRef & { cursor: string | null; pageSize: number }): Promise<ImportPageResult> {
-  if (ctx.source.connectorType !== 'http-json') {
-    throw new SyncError('SOURCE_UNSUPPORTED', `Connector type ${ctx.source.connectorType} cannot be a job source yet`, false);
-  }
-  const fetched = await fetchSourcePage({
-    config: ctx.source.config as unknown as HttpJsonConfig,
-    secrets: ctx.source.secrets as HttpJsonSecrets,
-    entity: { entity: ctx.sourceEntity, resultsPosition: ctx.resultsPosition, idField: ctx.idField },
-    cursor: page.cursor,
-    pageSize: page.pageSize,
+export async function importPage(sql: Sql, pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs): Promise<ImportPageResult> {
+  const page = await readSourcePage(pools, {
+    source: ctx.source,
+    entity: ctx.spaceEntity,
+    idField: ctx.idField,
+    ...(ctx.resultsPosition ? { resultsPosition: ctx.resultsPosition } : {}),
+    ...(ctx.incrementalField ? { incrementalField: ctx.incrementalField } : {}),
+    cursor: args.cursor,
+    pageSize: args.pageSize,
+    since: args.since,
     signal: Context.current().cancellationSignal,
   });
   Context.current().heartbeat();
 
-  const rows = fetched.records.map((record) => ({ external_id: recordId(record, ctx.idField), hash: hashObject(record), data: record }));
-  const staged = rows.length === 0 ? 0 : await stageRows(sql, ctx, page, rows);
+  // An id twice on one page: both copies are rejected rather than one silently winning.
+  const ids = page.records.map((record) => recordId(record, ctx.idField));
+  const seen = new Map<string, number>();
+  for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  const rows = page.records.flatMap((record, i) => (seen.get(ids[i]!)! > 1 ? [] : [{ external_id: ids[i]!, hash: hashObject(record), data: record }]));
+  const duplicates = [...seen].filter(([, count]) => count > 1);
+  if (duplicates.length > 0) {
+    await logs.write(
+      args.runId,
+      args.taskId,
+      duplicates.map(([id, count]) => ({ originId: id, action: 'failed' as const, error: `${ctx.idField}: duplicate external id ${id} appears ${count} times in one page; all copies rejected` })),
+    );
+  }
+
+  const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0 } : await stageRows(sql, ctx, args, rows);
   return {
-    fetched: rows.length,
-    staged,
-    rejected: rows.length - staged,
-    nextCursor: fetched.nextCursor,
-    totalCount: fetched.totalCount,
-    requests: fetched.requests,
+    fetched: page.records.length,
+    ...outcome,
+    rejected: page.records.length - outcome.staged,
+    nextCursor: page.nextCursor,
+    totalCount: page.totalCount,
+    requests: page.requests,
+    watermark: page.watermark,
   };
 }
 
-async function stageRows(sql: Sql, ctx: TaskContext, page: PageRef, rows: { external_id: string; hash: string; data: unknown }[]): Promise<number> {
+async function stageRows(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: unknown }[]) {
+  const input = JSON.stringify(rows);
   return sql.begin(async (tx) => {
-    // One statement for the page: unchanged objects are matched and left untouched.
-    await tx`
-      with input as (
-        select distinct on (external_id) external_id, hash, data
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb)
-      ), space as (
-        insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
-        select ${ctx.source.id}, ${ctx.sourceEntity}, external_id, data, hash, ${page.runId}::uuid from input
-        on conflict (connected_system_id, entity, external_id) do update
-          set data = excluded.data, hash = excluded.hash, last_changed_run_id = excluded.last_changed_run_id,
-              deleted_at = null, updated_at = now()
-          where connector_space_objects.hash is distinct from excluded.hash
-             or connector_space_objects.deleted_at is not null
-      )
-      insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash)
-      select ${page.runId}::uuid, ${page.taskId}, external_id, ${page.pageNo}, hash from input
-      on conflict (run_id, task_id, external_id) do nothing`;
-    // Counted from the table, not from the insert, so a retried page reports the same number.
-    const [{ staged }] = (await tx`
-      select count(*)::int as staged from sync_staging
-      where run_id = ${page.runId}::uuid and task_id = ${page.taskId} and page_no = ${page.pageNo}`) as unknown as [{ staged: number }];
-    return staged;
+    if (args.dryRun) {
+      await tx`
+        with input as (select * from jsonb_to_recordset(${input}::jsonb) as x(external_id text, hash text, data jsonb))
+        insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, data, space_action)
+        select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash, i.data,
+          case when c.id is null or c.deleted_at is not null then 'create' when c.hash <> i.hash then 'update' else 'unchanged' end
+        from input i
+        left join connector_space_objects c
+          on c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id
+        on conflict (run_id, task_id, external_id) do nothing`;
+    } else {
+      // One statement for the page: unchanged objects are matched and left untouched.
+      await tx`
+        with input as (
+          select * from jsonb_to_recordset(${input}::jsonb) as x(external_id text, hash text, data jsonb)
+        ), space as (
+          insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
+          select ${ctx.source.id}, ${ctx.spaceEntity}, external_id, data, hash, ${args.runId}::uuid from input
+          on conflict (connected_system_id, entity, external_id) do update
+            set data = excluded.data, hash = excluded.hash, last_changed_run_id = excluded.last_changed_run_id,
+                deleted_at = null, change_seq = nextval('connector_space_change_seq'), updated_at = now()
+            where connector_space_objects.hash is distinct from excluded.hash
+               or connector_space_objects.deleted_at is not null
+          returning external_id, (xmax = 0) as inserted
+        )
+        insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, space_action)
+        select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash,
+          case when s.external_id is null then 'unchanged' when s.inserted then 'create' else 'update' end
+        from input i left join space s on s.external_id = i.external_id
+        on conflict (run_id, task_id, external_id) do nothing`;
+    }
+    // Counted from the staged rows, not from the statement, so a retried page reports the same.
+    const counts = await tx<{ space_action: string; n: number }[]>`
+      select space_action, count(*)::int as n from sync_staging
+      where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}
+      group by space_action`;
+    const n = (action: string) => counts.find((c) => c.space_action === action)?.n ?? 0;
+    return { staged: n('create') + n('update') + n('unchanged'), created: n('create'), changed: n('update'), unchanged: n('unchanged') };
   });
 }

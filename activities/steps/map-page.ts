@@ -1,28 +1,38 @@
 // Step 2: turn the page's staged source objects into target objects with the task's compiled
-// mapping, and keep the result (and its hash) on the staging rows.
+// mapping, check them against the target schema, and keep the result (and its hash) on the
+// staging rows. A refused object fails alone, with a message naming the field.
 import type { Sql } from '../../db/client';
+import type { JsonObject } from '../connectors/types';
 import { hashObject } from '../hashing';
+import { MappingError } from '../mapping';
+import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 
-export async function mapPage(sql: Sql, ctx: TaskContext, page: PageRef): Promise<{ mapped: number; failed: number }> {
-  const staged = await sql<{ external_id: string; data: Record<string, never> }[]>`
-    select s.external_id, c.data
+export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ mapped: number; failed: number }> {
+  const staged = await sql<{ external_id: string; data: JsonObject }[]>`
+    select s.external_id, coalesce(s.data, c.data) as data
     from sync_staging s
-    join connector_space_objects c
-      on c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.sourceEntity} and c.external_id = s.external_id
-    where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}`;
+    left join connector_space_objects c
+      on s.data is null and c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = s.external_id
+    where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}
+      and s.origin_hash is not null`;
 
-  let failed = 0;
-  const results = staged.map(({ external_id, data }) => {
+  const failures: { originId: string; error: string }[] = [];
+  const results = [];
+  for (const { external_id, data } of staged) {
     try {
-      const mapped = ctx.map(data);
-      return { external_id, mapped, target_hash: hashObject(mapped), error: null };
+      const out = ctx.map(data);
+      const mapped = out instanceof Promise ? await out : out;
+      const problems = ctx.validate(mapped);
+      if (problems.length > 0) throw new MappingError(problems[0]!.path, problems.map((p) => p.message).join('; '));
+      results.push({ external_id, mapped, target_hash: hashObject(mapped), error: null });
     } catch (err) {
-      failed++;
-      return { external_id, mapped: null, target_hash: null, error: err instanceof Error ? err.message : String(err) };
+      const error = err instanceof MappingError ? `${err.field}: ${err.message}` : err instanceof Error ? err.message : String(err);
+      failures.push({ originId: external_id, error });
+      results.push({ external_id, mapped: null, target_hash: null, error });
     }
-  });
+  }
   if (results.length > 0) {
     await sql`
       update sync_staging s
@@ -31,5 +41,8 @@ export async function mapPage(sql: Sql, ctx: TaskContext, page: PageRef): Promis
       from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as x(external_id text, mapped jsonb, target_hash text, error text)
       where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.external_id = x.external_id`;
   }
-  return { mapped: results.length - failed, failed };
+  if (failures.length > 0) {
+    await logs.write(page.runId, page.taskId, failures.map((f) => ({ originId: f.originId, action: 'failed' as const, error: f.error })));
+  }
+  return { mapped: results.length - failures.length, failed: failures.length };
 }

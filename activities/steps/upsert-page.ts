@@ -1,26 +1,31 @@
 // Step 4: write the page's changes into the register and the contracts, and queue pending
-// exports. Each is one set-based statement; the contract's target hash is left for the export
-// to set, so a contract never claims a write that did not happen.
+// exports — one set-based statement each. The contract's target hash is left for the export to
+// set, so a contract never claims a write that did not happen. A deletion cancels whatever was
+// still queued for the object; if nothing ever reached the target, nothing is queued at all.
 import type { Sql } from '../../db/client';
+import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 
-export async function upsertPage(sql: Sql, ctx: TaskContext, page: PageRef): Promise<{ queued: number }> {
-  return sql.begin(async (tx) => {
-    const pageRows = tx`s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo} and s.action in ('create', 'update')`;
+export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ queued: number }> {
+  const logged = await sql.begin(async (tx) => {
+    const ofPage = tx`s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}`;
+    const changes = tx`${ofPage} and s.action in ('create', 'update')`;
+    const deletions = tx`${ofPage} and s.action = 'delete'`;
+    const registerKey = tx`r.workspace_id = ${ctx.workspaceId} and r.object_type = ${ctx.targetEntity} and r.external_key = s.external_id`;
+
     await tx`
       insert into register_objects (workspace_id, object_type, external_key, data, hash, last_run_id)
       select ${ctx.workspaceId}, ${ctx.targetEntity}, s.external_id, s.mapped, s.target_hash, ${page.runId}::uuid
-      from sync_staging s where ${pageRows}
+      from sync_staging s where ${changes}
       on conflict (workspace_id, object_type, external_key) do update
         set data = excluded.data, hash = excluded.hash, last_run_id = excluded.last_run_id, updated_at = now()
         where register_objects.hash is distinct from excluded.hash`;
     await tx`
       insert into contracts (task_id, origin_id, register_object_id, origin_hash, last_seen_at, last_run_id)
       select s.task_id, s.external_id, r.id, s.origin_hash, now(), ${page.runId}::uuid
-      from sync_staging s
-      join register_objects r on r.workspace_id = ${ctx.workspaceId} and r.object_type = ${ctx.targetEntity} and r.external_key = s.external_id
-      where ${pageRows}
+      from sync_staging s join register_objects r on ${registerKey}
+      where ${changes}
       on conflict (task_id, origin_id) do update
         set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
             last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id, updated_at = now()
@@ -29,10 +34,31 @@ export async function upsertPage(sql: Sql, ctx: TaskContext, page: PageRef): Pro
     const queued = await tx`
       insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action)
       select s.run_id, s.task_id, s.page_no, s.external_id, r.id, s.action
-      from sync_staging s
-      join register_objects r on r.workspace_id = ${ctx.workspaceId} and r.object_type = ${ctx.targetEntity} and r.external_key = s.external_id
-      where ${pageRows}
+      from sync_staging s join register_objects r on ${registerKey}
+      where ${changes}
       on conflict (run_id, task_id, origin_id) do nothing`;
-    return { queued: queued.count };
+
+    // Deletions: drop what is still queued for the object, then queue a delete only where the
+    // target holds it; a contract whose object never reached the target simply goes.
+    await tx`
+      delete from pending_exports p using sync_staging s
+      where ${deletions} and p.task_id = s.task_id and p.origin_id = s.external_id
+        and p.status = 'Pending' and p.action <> 'delete'`;
+    const queuedDeletes = await tx`
+      insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action)
+      select s.run_id, s.task_id, s.page_no, s.external_id, null, 'delete'
+      from sync_staging s join contracts c on c.task_id = s.task_id and c.origin_id = s.external_id
+      where ${deletions} and c.target_id is not null
+      on conflict (run_id, task_id, origin_id) do nothing`;
+    await tx`delete from contracts c using sync_staging s where ${deletions} and c.task_id = s.task_id and c.origin_id = s.external_id and c.target_id is null`;
+    await tx`delete from register_objects r using sync_staging s where ${deletions} and ${registerKey}`;
+
+    const outcomes = await tx<{ external_id: string; action: 'create' | 'update' | 'delete' }[]>`
+      select s.external_id, s.action from sync_staging s where ${ofPage} and s.action in ('create', 'update', 'delete')`;
+    return { queued: queued.count + queuedDeletes.count, outcomes };
   });
+
+  const verb = { create: 'created', update: 'updated', delete: 'deleted' } as const;
+  await logs.write(page.runId, page.taskId, logged.outcomes.map((o) => ({ originId: o.external_id, action: verb[o.action] })));
+  return { queued: logged.queued };
 }

@@ -1,0 +1,37 @@
+// After a full import: objects of the connector space the source no longer returned are marked
+// deleted and staged (as deletions) for the synchronise steps. Only called when the import
+// returned at least one object, so an empty or failed listing never deletes everything.
+import type { Sql } from '../../db/client';
+import type { TaskContext } from '../task-context';
+import type { PageRef } from './import-page';
+
+export async function detectDeletions(sql: Sql, ctx: TaskContext, args: PageRef & { dryRun: boolean }): Promise<{ deleted: number }> {
+  const unseen = sql`
+    c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.deleted_at is null
+    and not exists (
+      select 1 from sync_staging s
+      where s.run_id = ${args.runId}::uuid and s.task_id = ${args.taskId} and s.external_id = c.external_id)`;
+  if (args.dryRun) {
+    await sql`
+      insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, space_action)
+      select ${args.runId}::uuid, ${args.taskId}, c.external_id, ${args.pageNo}, null, 'delete'
+      from connector_space_objects c where ${unseen}
+      on conflict (run_id, task_id, external_id) do nothing`;
+  } else {
+    await sql`
+      with gone as (
+        update connector_space_objects c
+        set deleted_at = now(), change_seq = nextval('connector_space_change_seq'), last_changed_run_id = ${args.runId}::uuid, updated_at = now()
+        where ${unseen}
+        returning c.external_id
+      )
+      insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, space_action)
+      select ${args.runId}::uuid, ${args.taskId}, external_id, ${args.pageNo}, null, 'delete' from gone
+      on conflict (run_id, task_id, external_id) do nothing`;
+  }
+  // Counted from staging so that a retry reports the same number.
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from sync_staging
+    where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo} and space_action = 'delete'`;
+  return { deleted: row!.n };
+}
