@@ -6,9 +6,12 @@ import { requestId } from 'hono/request-id';
 import type { Db } from '../db/client';
 import type { SecretBox } from '../db/secrets';
 import { ApiError, fieldErrorsOf, problemResponse, toApiError } from './errors';
+import { registerActivityRoutes } from './routes/activities';
 import { registerConnectedSystemRoutes } from './routes/connected-systems';
+import { registerContractRoutes } from './routes/contracts';
 import { registerJobRoutes } from './routes/jobs';
 import { registerMappingRoutes } from './routes/mappings';
+import { registerRunProfileRoutes } from './routes/run-profiles';
 import { registerRunRoutes } from './routes/runs';
 import { registerTaskRoutes } from './routes/tasks';
 import { registerWorkspaceRoutes } from './routes/workspaces';
@@ -56,9 +59,12 @@ export function createApp(deps: AppDeps): Router {
   const api = createRouter();
   registerWorkspaceRoutes(api, deps);
   registerConnectedSystemRoutes(api, deps);
+  registerRunProfileRoutes(api, deps);
+  registerActivityRoutes(api, deps);
   registerMappingRoutes(api, deps);
   registerJobRoutes(api, deps);
   registerTaskRoutes(api, deps);
+  registerContractRoutes(api, deps);
   registerRunRoutes(api, deps);
   app.route('/api/v1', api);
 

@@ -1,49 +1,58 @@
-// Starting a job run: the read model claims the job (one live run per job, enforced by a unique
-// index), then Temporal starts the run workflow under the job's workflow id.
+// Starting a run: the read model claims the job (or, for a run profile, the connected system) —
+// one live run each, enforced by unique indexes — then Temporal starts the run workflow under the
+// matching workflow id.
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { and, eq, inArray } from 'drizzle-orm';
-import { jobs, runs, type RunTrigger } from '../db/schema';
-import { jobWorkflowId, type JobRunInput } from '../workflows/contracts';
+import { runs, type RunTrigger, type RunType } from '../db/schema';
+import { connectedSystemWorkflowId, jobWorkflowId, type RunInput } from '../workflows/contracts';
 import type { jobRunWorkflow } from '../workflows/job-run.workflow';
 import { SynclineJobId, SynclineRunId, SynclineTrigger, SynclineWorkspaceId } from '../workflows/search-attributes';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
 
-type Job = typeof jobs.$inferSelect;
 const LIVE_STATES = ['PENDING', 'RUNNING', 'OVERRUN'] as const;
 /** A PENDING run younger than this may be one whose start is still in flight. */
 const START_GRACE_MS = 30_000;
 /** How long a new run waits for the previous run's workflow to close after it recorded its end. */
 const PREVIOUS_RUN_CLOSE_MS = 10_000;
 
-export async function startJobRun(
-  deps: AppDeps,
-  job: Job,
-  options: { trigger: RunTrigger; taskIds?: number[]; pagesPerExecution?: number },
-): Promise<{ runId: string; workflowId: string }> {
-  const runId = randomUUID();
-  const workflowId = jobWorkflowId(job.id);
-  await claimJob(deps, job, { runId, workflowId, trigger: options.trigger });
+export type RunTarget =
+  | { kind: 'job'; workspaceId: number; jobId: number }
+  | { kind: 'profile'; workspaceId: number; runProfileId: number; connectedSystemId: number; runType: RunType };
 
-  const input: JobRunInput = {
+export interface StartRunOptions {
+  trigger: RunTrigger;
+  taskIds?: number[];
+  dryRun?: boolean;
+  /** Tests only: a smaller continue-as-new budget. */
+  pagesPerExecution?: number;
+}
+
+export async function startRun(deps: AppDeps, target: RunTarget, options: StartRunOptions): Promise<{ runId: string; workflowId: string }> {
+  const runId = randomUUID();
+  const workflowId = target.kind === 'job' ? jobWorkflowId(target.jobId) : connectedSystemWorkflowId(target.connectedSystemId);
+  await claim(deps, target, { runId, workflowId, trigger: options.trigger, dryRun: options.dryRun ?? false });
+
+  const input: RunInput = {
     runId,
-    jobId: job.id,
     ...(options.taskIds ? { taskIds: options.taskIds } : {}),
     ...(options.pagesPerExecution ? { pagesPerExecution: options.pagesPerExecution } : {}),
   };
+  const searchAttributes: SearchAttributePair[] = [
+    { key: SynclineWorkspaceId, value: String(target.workspaceId) },
+    { key: SynclineTrigger, value: options.trigger },
+    { key: SynclineRunId, value: runId },
+    ...(target.kind === 'job' ? [{ key: SynclineJobId, value: String(target.jobId) }] : []),
+  ];
   const start = () =>
-    deps.temporal.client.workflow.start<typeof jobRunWorkflow>('jobRunWorkflow', {
+    deps.temporal.client.workflow.start<typeof jobRunWorkflow>(target.kind === 'job' ? 'jobRunWorkflow' : 'runProfileWorkflow', {
       taskQueue: deps.temporal.taskQueue,
       workflowId,
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: [
-        { key: SynclineJobId, value: String(job.id) },
-        { key: SynclineWorkspaceId, value: String(job.workspaceId) },
-        { key: SynclineTrigger, value: options.trigger },
-        { key: SynclineRunId, value: runId },
-      ],
+      typedSearchAttributes: searchAttributes,
     });
   try {
     let handle;
@@ -51,17 +60,17 @@ export async function startJobRun(
       handle = await start();
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      // We hold the job's claim, so the workflow under this id belongs to a run that has recorded
-      // its end and is closing. Give it a moment rather than answering a spurious 409.
+      // We hold the claim, so the workflow under this id belongs to a run that has recorded its
+      // end and is closing. Give it a moment rather than answering a spurious 409.
       if (!(await waitUntilClosed(deps, workflowId, PREVIOUS_RUN_CLOSE_MS))) throw err;
       handle = await start();
     }
     await deps.db.update(runs).set({ temporalRunId: handle.firstExecutionRunId }).where(eq(runs.id, runId));
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      // A workflow of this job runs that the read model does not know about (started by hand, say).
+      // A workflow under this id runs that the read model does not know about (started by hand, say).
       await deps.db.delete(runs).where(eq(runs.id, runId));
-      throw new ApiError('CONFLICT', `Job ${job.id} is already running (workflow ${workflowId})`, { workflowId });
+      throw new ApiError('CONFLICT', `A run is already in progress (workflow ${workflowId})`, { workflowId });
     }
     await deps.db
       .update(runs)
@@ -72,15 +81,23 @@ export async function startJobRun(
   return { runId, workflowId };
 }
 
-async function claimJob(deps: AppDeps, job: Job, run: { runId: string; workflowId: string; trigger: RunTrigger }): Promise<void> {
+async function claim(deps: AppDeps, target: RunTarget, run: { runId: string; workflowId: string; trigger: RunTrigger; dryRun: boolean }): Promise<void> {
   const insert = () =>
     deps.db.insert(runs).values({
       id: run.runId,
-      workspaceId: job.workspaceId,
-      jobId: job.id,
+      workspaceId: target.workspaceId,
       state: 'PENDING',
       trigger: run.trigger,
       workflowId: run.workflowId,
+      dryRun: run.dryRun,
+      ...(target.kind === 'job'
+        ? { jobId: target.jobId }
+        : {
+            runProfileId: target.runProfileId,
+            connectedSystemId: target.connectedSystemId,
+            runType: target.runType,
+            syncType: target.runType.startsWith('Delta') ? ('INCREMENTAL' as const) : ('FULL' as const),
+          }),
     });
   try {
     await insert();
@@ -88,15 +105,17 @@ async function claimJob(deps: AppDeps, job: Job, run: { runId: string; workflowI
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }
+  const owner = target.kind === 'job' ? eq(runs.jobId, target.jobId) : eq(runs.connectedSystemId, target.connectedSystemId);
   const [live] = await deps.db
     .select()
     .from(runs)
-    .where(and(eq(runs.jobId, job.id), inArray(runs.state, [...LIVE_STATES])));
+    .where(and(owner, inArray(runs.state, [...LIVE_STATES])));
+  const what = target.kind === 'job' ? `Job ${target.jobId}` : `Connected system ${target.connectedSystemId}`;
   if (live && (await isStillRunning(deps, live))) {
-    throw new ApiError('CONFLICT', `Job ${job.id} is already running: run ${live.id}`, { runId: live.id });
+    throw new ApiError('CONFLICT', `${what} is already running: run ${live.id}`, { runId: live.id });
   }
   // The live run's workflow is gone (terminated outside Syncline, or its start never happened):
-  // record that, then claim the job again.
+  // record that, then claim again.
   if (live) {
     await deps.db
       .update(runs)
@@ -111,7 +130,7 @@ async function claimJob(deps: AppDeps, job: Job, run: { runId: string; workflowI
   try {
     await insert();
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ApiError('CONFLICT', `Job ${job.id} is already running`);
+    if (isUniqueViolation(err)) throw new ApiError('CONFLICT', `${what} is already running`);
     throw err;
   }
 }
@@ -120,8 +139,7 @@ async function isStillRunning(deps: AppDeps, run: typeof runs.$inferSelect): Pro
   if (run.temporalRunId === null) return Date.now() - run.createdAt.getTime() < START_GRACE_MS;
   try {
     const handle = deps.temporal.client.workflow.getHandle(run.workflowId, undefined, { firstExecutionRunId: run.temporalRunId });
-    const description = await handle.describe();
-    return description.status.name === 'RUNNING';
+    return (await handle.describe()).status.name === 'RUNNING';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
@@ -144,6 +162,6 @@ async function waitUntilClosed(deps: AppDeps, workflowId: string, timeoutMs: num
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-  return code === '23505';
+  const e = err as { code?: string; cause?: { code?: string } };
+  return (e.code ?? e.cause?.code) === '23505';
 }

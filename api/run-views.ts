@@ -1,5 +1,5 @@
 // Reads runs from the read model and projects them onto the API's run shape.
-import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { entityRuns, runs } from '../db/schema';
 import { ApiError } from './errors';
@@ -38,10 +38,15 @@ function entityRunView(e: EntityRunRow): RunView['entityRuns'][number] {
 
 export function runView(run: RunRow, entities: EntityRunRow[]): RunView {
   return {
-    name: `workspaces/${run.workspaceId}/jobs/${run.jobId}/runs/${run.id}`,
+    name:
+      run.jobId !== null
+        ? `workspaces/${run.workspaceId}/jobs/${run.jobId}/runs/${run.id}`
+        : `workspaces/${run.workspaceId}/connectedSystems/${run.connectedSystemId}/runProfiles/${run.runProfileId}/runs/${run.id}`,
     id: run.id,
     jobId: run.jobId,
     runProfileId: run.runProfileId,
+    connectedSystemId: run.connectedSystemId,
+    runType: run.runType,
     scheduleId: run.scheduleId,
     state: run.state,
     trigger: run.trigger,
@@ -88,13 +93,26 @@ export async function currentRunView(db: Db, jobId: number): Promise<RunView | u
   return (await withEntityRuns(db, rows))[0];
 }
 
-/** Runs of a job, newest first, keyset-paginated on (createdAt, id). */
-export async function listJobRunViews(db: Db, jobId: number, limit: number, cursor: string | undefined) {
+export interface RunFilter {
+  jobId?: number;
+  connectedSystemId?: number;
+  runProfileId?: number;
+  /** Only runs of run profiles (JIM's activities). */
+  runProfileRunsOnly?: boolean;
+  state?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** Runs newest first, keyset-paginated on (createdAt, id). */
+export async function listRunViews(db: Db, filter: RunFilter, limit: number, cursor: string | undefined) {
   let after: { createdAt: Date; id: string } | undefined;
   if (cursor !== undefined) {
     const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
     const at = new Date(createdAt ?? '');
-    if (!id || Number.isNaN(at.getTime())) throw new ApiError('BAD_REQUEST', 'cursor: not a cursor this list returned', { errors: [{ path: 'cursor', message: 'unreadable cursor' }] });
+    if (!id || !UUID.test(id) || Number.isNaN(at.getTime())) {
+      throw new ApiError('BAD_REQUEST', 'cursor: not a cursor this list returned', { errors: [{ path: 'cursor', message: 'unreadable cursor' }] });
+    }
     after = { createdAt: at, id };
   }
   const rows = await db
@@ -102,7 +120,13 @@ export async function listJobRunViews(db: Db, jobId: number, limit: number, curs
     .from(runs)
     .where(
       and(
-        eq(runs.jobId, jobId),
+        filter.jobId !== undefined ? eq(runs.jobId, filter.jobId) : undefined,
+        filter.connectedSystemId !== undefined ? eq(runs.connectedSystemId, filter.connectedSystemId) : undefined,
+        filter.runProfileId !== undefined ? eq(runs.runProfileId, filter.runProfileId) : undefined,
+        filter.runProfileRunsOnly ? isNotNull(runs.runProfileId) : undefined,
+        filter.state !== undefined ? eq(runs.state, filter.state as RunRow['state']) : undefined,
+        filter.from !== undefined ? gte(runs.createdAt, filter.from) : undefined,
+        filter.to !== undefined ? lte(runs.createdAt, filter.to) : undefined,
         after ? or(lt(runs.createdAt, after.createdAt), and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id))) : undefined,
       ),
     )

@@ -64,6 +64,8 @@ export const RunSchema = z
     id: z.string().uuid(),
     jobId: z.number().int().nullable(),
     runProfileId: z.number().int().nullable(),
+    connectedSystemId: z.number().int().nullable(),
+    runType: z.enum(['FullImport', 'DeltaImport', 'FullSynchronisation', 'DeltaSynchronisation', 'Export']).nullable(),
     scheduleId: z.number().int().nullable(),
     state: RunState,
     trigger: z.enum(['SCHEDULER', 'INITIALIZATION', 'RESUME', 'MANUAL']),

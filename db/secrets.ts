@@ -41,3 +41,12 @@ export function createSecretBox(secretKey: string | undefined): SecretBox {
 export function maskSecrets(keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, MASKED_SECRET]));
 }
+
+/** Replaces every secret value found in a message (an upstream error may echo a URL or a header). */
+export function redactSecrets(text: string, secrets: Record<string, unknown>): string {
+  let out = text;
+  for (const value of Object.values(secrets)) {
+    if (typeof value === 'string' && value.length >= 4) out = out.split(value).join(MASKED_SECRET);
+  }
+  return out;
+}

@@ -77,3 +77,14 @@ export function connectedSystemView(row: typeof connectedSystems.$inferSelect, s
     updatedAt: row.updatedAt.toISOString(),
   };
 }
+
+export const DiscoveredSchemaSchema = z
+  .object({
+    entities: z.array(
+      z.object({
+        name: z.string(),
+        fields: z.array(z.object({ name: z.string(), type: z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null', 'datetime', 'unknown']) })),
+      }),
+    ),
+  })
+  .openapi('DiscoveredSchema');

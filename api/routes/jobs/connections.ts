@@ -4,8 +4,8 @@ import { connectedSystems } from '../../../db/schema';
 import { invalidField } from '../../errors';
 
 /** Connector types the job engine can read from and write to today. */
-const SOURCE_TYPES = new Set(['http-json']);
-const DESTINATION_TYPES = new Set(['postgres']);
+const SOURCE_TYPES = new Set(['http-json', 'postgres', 'file']);
+const DESTINATION_TYPES = new Set(['postgres', 'file']);
 
 export async function checkJobConnections(db: Db, workspaceId: number, body: { sourceConnectionId: number; destinationConnectionId: number }) {
   const load = async (id: number, field: string, allowed: Set<string>, role: string) => {

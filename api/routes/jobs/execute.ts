@@ -2,9 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { tasks } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
-import { ApiError, errorResponses, invalidField } from '../../errors';
+import { ApiError, errorResponses } from '../../errors';
 import { findJob } from '../../lookups';
-import { startJobRun } from '../../run-starter';
+import { startRun } from '../../run-starter';
 import { IdParam } from '../../schemas';
 
 const ExecuteBody = z
@@ -34,7 +34,6 @@ export function register(app: Router, deps: AppDeps) {
     const { jobId } = c.req.valid('param');
     const body = c.req.valid('json') ?? {};
     const job = await findJob(deps.db, jobId);
-    if (body.dryRun) throw invalidField('dryRun', 'dry runs are not available yet');
 
     const active = await deps.db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.jobId, jobId), eq(tasks.isActive, true)));
     const activeIds = new Set(active.map((t) => t.id));
@@ -43,7 +42,11 @@ export function register(app: Router, deps: AppDeps) {
     });
     if (activeIds.size === 0) throw new ApiError('VALIDATION_ERROR', `Job ${jobId} has no active task to run`, { errors: [{ path: 'tasks', message: 'the job has no active task' }] });
 
-    const { runId } = await startJobRun(deps, job, { trigger: 'MANUAL', ...(body.tasks ? { taskIds: body.tasks } : {}) });
+    const { runId } = await startRun(
+      deps,
+      { kind: 'job', workspaceId: job.workspaceId, jobId: job.id },
+      { trigger: 'MANUAL', dryRun: body.dryRun ?? false, ...(body.tasks ? { taskIds: body.tasks } : {}) },
+    );
     c.header('Location', `/api/v1/runs/${runId}`);
     return c.json({ runId }, 202);
   });

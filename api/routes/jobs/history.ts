@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { AppDeps, Router } from '../../app';
 import { errorResponses } from '../../errors';
 import { findJob } from '../../lookups';
-import { listJobRunViews } from '../../run-views';
+import { listRunViews } from '../../run-views';
 import { IdParam, ListQuery, listOf, RunSchema } from '../../schemas';
 
 export const route = createRoute({
@@ -18,6 +18,6 @@ export function register(app: Router, deps: AppDeps) {
     const { jobId } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
     await findJob(deps.db, jobId);
-    return c.json(await listJobRunViews(deps.db, jobId, limit, cursor), 200);
+    return c.json(await listRunViews(deps.db, { jobId }, limit, cursor), 200);
   });
 }

@@ -1,6 +1,7 @@
 import type { AppDeps, Router } from '../../app';
 import * as get from './get';
+import * as logs from './logs';
 
 export function registerRunRoutes(app: Router, deps: AppDeps) {
-  get.register(app, deps);
+  for (const operation of [get, logs]) operation.register(app, deps);
 }

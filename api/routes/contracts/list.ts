@@ -1,0 +1,33 @@
+import { createRoute } from '@hono/zod-openapi';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { contracts } from '../../../db/schema';
+import type { AppDeps, Router } from '../../app';
+import { errorResponses } from '../../errors';
+import { findTask } from '../../lookups';
+import { decodeIdCursor, IdParam, idPage, ListQuery, listOf } from '../../schemas';
+import { ContractSchema, contractView } from './schema';
+
+export const route = createRoute({
+  method: 'get',
+  path: '/jobs/{jobId}/tasks/{taskId}/contracts',
+  tags: ['Tasks'],
+  description: 'Synchronisation contracts of the task: each origin object, its target id and the hashes last seen and written.',
+  request: { params: IdParam('jobId', 'taskId'), query: ListQuery },
+  responses: { 200: { description: 'Contracts by id', content: { 'application/json': { schema: listOf(ContractSchema) } } }, ...errorResponses },
+});
+
+export function register(app: Router, deps: AppDeps) {
+  app.openapi(route, async (c) => {
+    const { jobId, taskId } = c.req.valid('param');
+    const { limit, cursor } = c.req.valid('query');
+    await findTask(deps.db, jobId, taskId);
+    const after = decodeIdCursor(cursor);
+    const rows = await deps.db
+      .select()
+      .from(contracts)
+      .where(and(eq(contracts.taskId, taskId), after === undefined ? undefined : gt(contracts.id, after)))
+      .orderBy(asc(contracts.id))
+      .limit(limit + 1);
+    return c.json(idPage(rows, limit, contractView), 200);
+  });
+}
