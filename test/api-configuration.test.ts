@@ -69,7 +69,7 @@ describe('API: configuration routes and errors', () => {
       [{ ...base, sourceConnectionId: undefined }, 'sourceConnectionId'],
       [{ ...base, colour: 'blue' }, '(body)'],
       [{ ...base, sourceConnectionId: 424242 }, 'sourceConnectionId'],
-      [{ ...base, sourceConnectionId: destinationId }, 'sourceConnectionId'],
+      [{ ...base, destinationConnectionId: sourceId }, 'destinationConnectionId'],
     ];
     for (const [body, field] of cases) {
       const res = await call(stack.app, 'POST', `/api/v1/workspaces/${workspaceId}/jobs`, body);
@@ -117,7 +117,7 @@ describe('API: configuration routes and errors', () => {
   });
 
   test('a mapping rule the engine cannot run answers 422 naming the rule', async () => {
-    const res = await call(stack.app, 'POST', '/api/v1/mappings', { workspaceId, name: 'm', mapping: { total: '=$sum(items.price)' } });
+    const res = await call(stack.app, 'POST', '/api/v1/mappings', { workspaceId, name: 'm', mapping: { total: '=$sum(items.price' } });
     assertProblem(res, 422, 'VALIDATION_ERROR');
     assert.equal(res.body.errors[0].path, 'mapping.total');
   });

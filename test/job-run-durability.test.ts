@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { startJobRun } from '../api/run-starter';
+import { startRun } from '../api/run-starter';
 import { findJob } from '../api/lookups';
 import { bundleWorkflows } from '../worker/create-worker';
 import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
@@ -34,7 +34,8 @@ describe('job run durability', () => {
   };
 
   test('a run continues as new every few pages and still counts every record once', async () => {
-    const { runId, workflowId } = await startJobRun(stack.deps, await findJob(stack.deps.db, job.jobId), { trigger: 'MANUAL', pagesPerExecution: 4 });
+    const found = await findJob(stack.deps.db, job.jobId);
+    const { runId, workflowId } = await startRun(stack.deps, { kind: 'job', workspaceId: found.workspaceId, jobId: found.id }, { trigger: 'MANUAL', pagesPerExecution: 4 });
     const run = await waitForRun(stack.app, runId);
     assert.equal(run.state, 'SUCCEEDED', JSON.stringify(run.errors));
     const [entity] = run.entityRuns;

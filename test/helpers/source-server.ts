@@ -20,6 +20,8 @@ export interface SourceServer {
   setRecords(records: JsonObject[]): void;
   /** The next `times` requests (default 1) answer `status`, with `headers` (e.g. Retry-After). */
   failNext(status: number, times?: number, headers?: Record<string, string>): void;
+  /** Every request this matches answers `status` until set back to null (e.g. always fail page 2). */
+  failMatching: { match: (url: URL) => boolean; status: number } | null;
   /** Delay before each response; may be changed while the server runs. */
   delayMs: number;
   close(): Promise<void>;
@@ -104,6 +106,7 @@ export async function startSourceServer(opts: SourceServerOptions = {}): Promise
     failNext(status, times = 1, headers = {}) {
       for (let i = 0; i < times; i++) failures.push({ status, headers });
     },
+    failMatching: null,
     delayMs: opts.delayMs ?? 0,
     close: () => Promise.resolve(),
   };
@@ -118,6 +121,7 @@ export async function startSourceServer(opts: SourceServerOptions = {}): Promise
     const url = new URL(req.url ?? '/', state.url);
     const failure = failures.shift();
     if (failure) return send(res, failure.status, { error: `injected ${failure.status}` }, failure.headers);
+    if (state.failMatching?.match(url)) return send(res, state.failMatching.status, { error: `injected ${state.failMatching.status}` });
     if (opts.requireToken !== undefined && req.headers.authorization !== `Bearer ${opts.requireToken}`) {
       return send(res, 401, { error: 'missing or wrong bearer token' });
     }

@@ -4,7 +4,7 @@ import './quiet-runtime';
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
-import { DestinationPools } from '../../activities/connectors/postgres-destination';
+import { ConnectionPools } from '../../activities/connectors/postgres-destination';
 import { createApp, type AppDeps, type Router } from '../../api/app';
 import { createSecretBox } from '../../db/secrets';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
@@ -38,12 +38,12 @@ export async function startTestStack(): Promise<TestStack> {
   const [env, database, workflowBundle] = await Promise.all([startTemporal(), createTestDatabase(), bundle]);
   const taskQueue = `syncline-test-${randomBytes(4).toString('hex')}`;
   const secretBox = createSecretBox('test-secret-key-0123456789');
-  const destinations = new DestinationPools();
+  const pools = new ConnectionPools();
   const worker: Worker = await createSynclineWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    deps: { database, secretBox, destinations },
+    deps: { database, secretBox, pools },
     workflowBundle,
   });
   const running = worker.run();
@@ -58,7 +58,7 @@ export async function startTestStack(): Promise<TestStack> {
     async stop() {
       worker.shutdown();
       await running.catch(() => {});
-      await destinations.closeAll();
+      await pools.closeAll();
       await env.teardown();
       await database.drop();
     },
