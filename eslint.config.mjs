@@ -32,7 +32,7 @@ export default tseslint.config(
   },
   {
     // Tests read JSON responses whose shape each assertion states.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

@@ -1,0 +1,92 @@
+// The real stack for benchmarks: a Temporal dev server, a fresh database, the worker in its own
+// process (so its peak memory can be read), and the API app in this process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createApp, type Router } from '../api/app';
+import { createSecretBox } from '../db/secrets';
+import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { startTemporalDevServer } from '../scripts/temporal-server';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/database';
+
+export interface BenchStack {
+  app: Router;
+  client: Client;
+  database: TestDatabase;
+  worker: ChildProcess;
+  /** Peak resident set of the worker process so far, in MB (VmHWM). */
+  workerPeakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+const SECRET_KEY = 'bench-secret-key-0123456789';
+
+export async function startBenchStack(): Promise<BenchStack> {
+  const cliPath = await resolveTemporalCli();
+  if (!cliPath) throw new Error('No Temporal CLI: set TEMPORAL_CLI');
+  const [server, database] = await Promise.all([startTemporalDevServer({ cliPath, headless: true }), createTestDatabase()]);
+  const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
+  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'worker', 'main.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SYNCLINE_SECRET_KEY: SECRET_KEY,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const app = createApp({ db: database.db, temporal: { client, taskQueue }, secretBox: createSecretBox(SECRET_KEY), log: () => {} });
+  return {
+    app,
+    client,
+    database,
+    worker,
+    workerPeakRssMb() {
+      const status = readFileSync(`/proc/${worker.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+      return Math.round(kb / 1024);
+    },
+    async stop() {
+      worker.kill('SIGTERM');
+      await new Promise((resolve) => worker.once('exit', resolve));
+      await connection.close();
+      await server.stop();
+      await database.drop();
+    },
+  };
+}
+
+export async function call(app: Router, method: string, url: string, body?: unknown): Promise<any> {
+  const res = await app.request(url, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  const parsed = text ? JSON.parse(text) : undefined;
+  if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status}: ${text}`);
+  return parsed;
+}
+
+export async function waitForRun(app: Router, runId: string, timeoutMs = 30 * 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await call(app, 'GET', `/api/v1/runs/${runId}`);
+    if (!['PENDING', 'RUNNING', 'OVERRUN'].includes(run.state)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.state}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Prints one line and saves the figures with the machine's facts under bench/results/. */
+export async function saveResult(name: string, figures: Record<string, unknown>, database: TestDatabase): Promise<void> {
+  const [pg] = await database.sql<{ version: string }[]>`select version()`;
+  const result = { scenario: name, ...figures, node: process.version, cores: os.cpus().length, postgres: pg!.version, date: new Date().toISOString() };
+  const dir = path.join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}-${result.date.slice(0, 19).replaceAll(':', '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result));
+}
