@@ -12,6 +12,8 @@ const EnvSchema = z.object({
   SYNCLINE_SECRET_KEY: z.string().min(16).optional(),
   TEMPORAL_CLI: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  RUN_LOG_SUCCESS_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  RUN_LOG_ERROR_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 });
 
 export interface Config {
@@ -26,6 +28,8 @@ export interface Config {
   secretKey: string | undefined;
   temporalCli: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** How long per-object run log entries are kept: successes, and failures (longer). */
+  runLogRetention: { successDays: number; errorDays: number };
 }
 
 export class ConfigError extends Error {}
@@ -48,5 +52,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.SYNCLINE_SECRET_KEY,
     temporalCli: e.TEMPORAL_CLI,
     logLevel: e.LOG_LEVEL,
+    runLogRetention: { successDays: e.RUN_LOG_SUCCESS_DAYS, errorDays: e.RUN_LOG_ERROR_DAYS },
   };
 }

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
-      deps: { database, secretBox: createSecretBox(config.secretKey), pools },
+      deps: { database, secretBox: createSecretBox(config.secretKey), pools, logRetention: config.runLogRetention },
     });
     console.log(`worker polling task queue "${config.taskQueue}" on ${address} (namespace ${config.temporalNamespace})`);
     await worker.run(); // returns after SIGINT/SIGTERM and a graceful shutdown
