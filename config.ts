@@ -14,6 +14,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   RUN_LOG_SUCCESS_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
   RUN_LOG_ERROR_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -30,6 +31,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How long per-object run log entries are kept: successes, and failures (longer). */
   runLogRetention: { successDays: number; errorDays: number };
+  /** A workflow bundle built by `npm run build:workflows`; unset: the worker bundles at start. */
+  workflowBundlePath: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -53,5 +56,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     temporalCli: e.TEMPORAL_CLI,
     logLevel: e.LOG_LEVEL,
     runLogRetention: { successDays: e.RUN_LOG_SUCCESS_DAYS, errorDays: e.RUN_LOG_ERROR_DAYS },
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   };
 }

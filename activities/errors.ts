@@ -1,6 +1,6 @@
 // Turns what goes wrong inside an activity into a Temporal failure with a stable code (the
 // failure `type`), deciding once whether a retry can help.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 
 export class SyncError extends Error {
   constructor(
@@ -36,11 +36,29 @@ export function toActivityFailure(err: unknown, fallbackCode: string): unknown {
   return err;
 }
 
-/** Runs an activity body, converting known errors into failures with codes. */
+/** How often a running step tells Temporal it is alive (the steps' heartbeat timeout is 30 s). */
+const HEARTBEAT_EVERY_MS = 10_000;
+
+/**
+ * Runs an activity body, converting known errors into failures with codes. It heartbeats while
+ * the body runs, so one long statement (a set-based pass over a large table) is not mistaken for
+ * a dead worker and retried alongside itself.
+ */
 export async function withFailureCodes<T>(fallbackCode: string, body: () => Promise<T>): Promise<T> {
+  const timer = setInterval(heartbeatIfInActivity, HEARTBEAT_EVERY_MS);
   try {
     return await body();
   } catch (err) {
     throw toActivityFailure(err, fallbackCode);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function heartbeatIfInActivity(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // Called outside an activity (a unit test driving a step directly): nothing to tell.
   }
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApp, type Router } from '../api/app';
 import { createSecretBox } from '../db/secrets';
+import { writeWorkflowBundle } from '../scripts/build-workflow-bundle';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { startTemporalDevServer } from '../scripts/temporal-server';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database';
@@ -28,6 +29,8 @@ export async function startBenchStack(): Promise<BenchStack> {
   const cliPath = await resolveTemporalCli();
   if (!cliPath) throw new Error('No Temporal CLI: set TEMPORAL_CLI');
   const [server, database] = await Promise.all([startTemporalDevServer({ cliPath, headless: true }), createTestDatabase()]);
+  // Built here, as a deployment builds it ahead of time: the worker's peak memory is then its own work.
+  const workflowBundlePath = await writeWorkflowBundle(path.join(os.tmpdir(), `syncline-bench-bundle-${process.pid}.js`));
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'worker', 'main.ts')], {
     env: {
@@ -37,6 +40,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       TEMPORAL_TASK_QUEUE: taskQueue,
       SYNCLINE_SECRET_KEY: SECRET_KEY,
       LOG_LEVEL: 'warn',
+      WORKFLOW_BUNDLE_PATH: workflowBundlePath,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

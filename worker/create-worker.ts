@@ -1,7 +1,7 @@
 // Builds the Syncline worker: one task queue, every workflow and activity. Used by the worker
 // process, `npm run dev` and the tests.
 import path from 'node:path';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
@@ -19,7 +19,7 @@ export interface SynclineWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export function createSynclineWorker(options: SynclineWorkerOptions): Promise<Worker> {
