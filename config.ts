@@ -31,7 +31,7 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How long per-object run log entries are kept: successes, and failures (longer). */
   runLogRetention: { successDays: number; errorDays: number };
-  /** A workflow bundle built by `npm run build:workflows`; unset: the worker bundles at start. */
+  /** A workflow bundle built by `npm run build`; unset: the worker bundles at start. */
   workflowBundlePath: string | undefined;
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApp, type Router } from '../api/app';
 import { createSecretBox } from '../db/secrets';
-import { writeWorkflowBundle } from '../scripts/build-workflow-bundle';
+import { BUILT_WORKER, BUILT_WORKFLOW_BUNDLE, buildWorker } from '../scripts/build';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { startTemporalDevServer } from '../scripts/temporal-server';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database';
@@ -24,15 +24,17 @@ export interface BenchStack {
 }
 
 const SECRET_KEY = 'bench-secret-key-0123456789';
+/** The heap limit `npm run start:worker` gives a worker. */
+const WORKER_HEAP_MB = 256;
 
 export async function startBenchStack(): Promise<BenchStack> {
   const cliPath = await resolveTemporalCli();
   if (!cliPath) throw new Error('No Temporal CLI: set TEMPORAL_CLI');
-  const [server, database] = await Promise.all([startTemporalDevServer({ cliPath, headless: true }), createTestDatabase()]);
-  // Built here, as a deployment builds it ahead of time: the worker's peak memory is then its own work.
-  const workflowBundlePath = await writeWorkflowBundle(path.join(os.tmpdir(), `syncline-bench-bundle-${process.pid}.js`));
+  // The worker as production runs it (`npm run build`, `npm run start:worker`): its peak memory is
+  // then its own work, not the TypeScript compiler's or webpack's.
+  const [server, database] = await Promise.all([startTemporalDevServer({ cliPath, headless: true }), createTestDatabase(), buildWorker()]);
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
-  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'worker', 'main.ts')], {
+  const worker = spawn(process.execPath, ['--enable-source-maps', `--max-old-space-size=${WORKER_HEAP_MB}`, BUILT_WORKER], {
     env: {
       ...process.env,
       DATABASE_URL: database.url,
@@ -40,7 +42,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       TEMPORAL_TASK_QUEUE: taskQueue,
       SYNCLINE_SECRET_KEY: SECRET_KEY,
       LOG_LEVEL: 'warn',
-      WORKFLOW_BUNDLE_PATH: workflowBundlePath,
+      WORKFLOW_BUNDLE_PATH: BUILT_WORKFLOW_BUNDLE,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
