@@ -1,5 +1,6 @@
 // createApp(deps) builds the whole HTTP API; server.ts wires real dependencies, tests pass their own
 // and call app.request().
+import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import { requestId } from 'hono/request-id';
@@ -68,6 +69,10 @@ export function createApp(deps: AppDeps): Router {
   registerRunRoutes(api, deps);
   app.route('/api/v1', api);
 
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Syncline API', version: '1.0.0' } });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Syncline API', version: '1.0.0', description: 'Data synchronisation on Temporal: jobs, tasks, runs, run profiles, mappings.' },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   return app;
 }

@@ -11,7 +11,7 @@ type EntityRunRow = typeof entityRuns.$inferSelect;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const TERMINAL_SUCCESS = new Set(['SUCCEEDED', 'WARNING']);
 
-function entityRunView(e: EntityRunRow): RunView['entityRuns'][number] {
+export function entityRunView(e: EntityRunRow): RunView['entityRuns'][number] {
   const current = e.extractedRecordCount;
   const percentile =
     e.totalCount !== null && e.totalCount > 0 ? Math.min(1, current / e.totalCount) : TERMINAL_SUCCESS.has(e.state) ? 1 : null;
@@ -94,7 +94,9 @@ export async function currentRunView(db: Db, jobId: number): Promise<RunView | u
 }
 
 export interface RunFilter {
+  workspaceId?: number;
   jobId?: number;
+  trigger?: string;
   connectedSystemId?: number;
   runProfileId?: number;
   /** Only runs of run profiles (JIM's activities). */
@@ -104,23 +106,32 @@ export interface RunFilter {
   to?: Date;
 }
 
+/** Keyset cursor over runs newest first: the (createdAt, id) of the last run of a page. */
+export function decodeRunCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const at = new Date(createdAt ?? '');
+  if (!id || !UUID.test(id) || Number.isNaN(at.getTime())) {
+    throw new ApiError('BAD_REQUEST', 'cursor: not a cursor this list returned', { errors: [{ path: 'cursor', message: 'unreadable cursor' }] });
+  }
+  return { createdAt: at, id };
+}
+
+export function encodeRunCursor(run: { createdAt: Date; id: string }): string {
+  return Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString('base64url');
+}
+
 /** Runs newest first, keyset-paginated on (createdAt, id). */
 export async function listRunViews(db: Db, filter: RunFilter, limit: number, cursor: string | undefined) {
-  let after: { createdAt: Date; id: string } | undefined;
-  if (cursor !== undefined) {
-    const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-    const at = new Date(createdAt ?? '');
-    if (!id || !UUID.test(id) || Number.isNaN(at.getTime())) {
-      throw new ApiError('BAD_REQUEST', 'cursor: not a cursor this list returned', { errors: [{ path: 'cursor', message: 'unreadable cursor' }] });
-    }
-    after = { createdAt: at, id };
-  }
+  const after = decodeRunCursor(cursor);
   const rows = await db
     .select()
     .from(runs)
     .where(
       and(
+        filter.workspaceId !== undefined ? eq(runs.workspaceId, filter.workspaceId) : undefined,
         filter.jobId !== undefined ? eq(runs.jobId, filter.jobId) : undefined,
+        filter.trigger !== undefined ? eq(runs.trigger, filter.trigger as RunRow['trigger']) : undefined,
         filter.connectedSystemId !== undefined ? eq(runs.connectedSystemId, filter.connectedSystemId) : undefined,
         filter.runProfileId !== undefined ? eq(runs.runProfileId, filter.runProfileId) : undefined,
         filter.runProfileRunsOnly ? isNotNull(runs.runProfileId) : undefined,
@@ -134,6 +145,6 @@ export async function listRunViews(db: Db, filter: RunFilter, limit: number, cur
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  const nextCursor = rows.length > limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null;
+  const nextCursor = rows.length > limit && last ? encodeRunCursor(last) : null;
   return { items: await withEntityRuns(db, page), nextCursor };
 }

@@ -4,7 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createDatabase } from '../db/client';
 import { createSecretBox } from '../db/secrets';
-import { createApp } from './app';
+import { createApp, type AppDeps } from './app';
+import { startRunReconciler } from './run-reconciler';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,19 +16,25 @@ async function main(): Promise<void> {
   const secretBox = createSecretBox(config.secretKey);
   if (secretBox.usesDevelopmentKey) console.warn('SYNCLINE_SECRET_KEY is unset: connection secrets are encrypted with the development key');
 
-  const app = createApp({
+  const deps: AppDeps = {
     db: database.db,
     temporal: { client, taskQueue: config.taskQueue },
     secretBox,
     ...(config.adminKey ? { adminKey: config.adminKey } : {}),
-  });
+  };
+  const app = createApp(deps);
+  // Runs whose workflow ended without recording it (terminated from Temporal UI, say) get their real end.
+  const reconciler = startRunReconciler(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) => {
-    console.log(`API listening on http://127.0.0.1:${info.port}/api/v1 (OpenAPI at /openapi.json)`);
+    console.log(`API listening on http://127.0.0.1:${info.port}/api/v1 (OpenAPI at /openapi.json, docs at /docs)`);
   });
 
   const shutdown = () => {
     server.close(() => {
-      void Promise.allSettled([database.close(), connection.close()]).then(() => process.exit(0));
+      void reconciler
+        .stop()
+        .then(() => Promise.allSettled([database.close(), connection.close()]))
+        .then(() => process.exit(0));
     });
   };
   process.once('SIGINT', shutdown);

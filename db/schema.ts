@@ -75,10 +75,21 @@ export const jobs = pgTable(
     batchSize: integer('batch_size').notNull().default(100),
     /** The rest of the CData-style job body (schedule, email, parallelism, table options, ...). */
     options: jsonb('options').notNull().default({}).$type<Record<string, unknown>>(),
+    /** Paused by POST /jobs/{id}/pause: its schedule holds, and resume starts a RESUME run if none is in flight. */
+    paused: boolean('paused').notNull().default(false),
     ...timestamps,
   },
   (t) => [index('jobs_workspace_idx').on(t.workspaceId)],
 );
+
+export const FILTER_OPS = ['=', '!=', '<>', '>', '>=', '<', '<='] as const;
+export type FilterOp = (typeof FILTER_OPS)[number];
+/** One comparison of a source field with a literal, from a task query's WHERE clause. */
+export interface TaskFilter {
+  field: string;
+  op: FilterOp;
+  value: string | number;
+}
 
 export const tasks = pgTable(
   'tasks',
@@ -93,6 +104,10 @@ export const tasks = pgTable(
     resultsPosition: text('results_position'),
     incrementalField: text('incremental_field'),
     query: text('query'),
+    /** Source fields the task keeps (its query's SELECT list); null keeps every field. */
+    columns: jsonb('columns').$type<string[]>(),
+    /** Records the task keeps (its query's WHERE); null keeps every record. */
+    filter: jsonb('filter').$type<TaskFilter>(),
     isActive: boolean('is_active').notNull().default(true),
     ...timestamps,
   },
@@ -183,7 +198,8 @@ export const entityRuns = pgTable(
     changedRecordCount: count('changed_record_count'),
     unchangedRecordCount: count('unchanged_record_count'),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.taskId] })],
+  // By task: a task's last run and its history.
+  (t) => [primaryKey({ columns: [t.runId, t.taskId] }), index('entity_runs_task_idx').on(t.taskId)],
 );
 
 /** Orders connector-space changes: delta synchronisation picks up what changed after its watermark. */
@@ -286,8 +302,8 @@ export const syncStaging = pgTable(
     targetHash: text('target_hash'),
     /** What the import did to the connector space: decided once, so a retried page reports the same. */
     spaceAction: text('space_action').$type<'create' | 'update' | 'unchanged' | 'delete'>(),
-    /** What this object needs on the target, decided by the diff. */
-    action: text('action').$type<'create' | 'update' | 'unchanged' | 'delete' | 'failed'>(),
+    /** What this object needs on the target, decided by the diff ('skipped': left out by the task's filter). */
+    action: text('action').$type<'create' | 'update' | 'unchanged' | 'delete' | 'failed' | 'skipped'>(),
     error: text('error'),
   },
   (t) => [primaryKey({ columns: [t.runId, t.taskId, t.externalId] }), index('sync_staging_page_idx').on(t.runId, t.taskId, t.pageNo)],

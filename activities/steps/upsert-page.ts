@@ -39,23 +39,31 @@ export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext,
       on conflict (run_id, task_id, origin_id) do nothing`;
 
     // Deletions: drop what is still queued for the object, then queue a delete only where the
-    // target holds it; a contract whose object never reached the target simply goes.
-    await tx`
-      delete from pending_exports p using sync_staging s
-      where ${deletions} and p.task_id = s.task_id and p.origin_id = s.external_id
-        and p.status = 'Pending' and p.action <> 'delete'`;
-    const queuedDeletes = await tx`
-      insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action)
-      select s.run_id, s.task_id, s.page_no, s.external_id, null, 'delete'
-      from sync_staging s join contracts c on c.task_id = s.task_id and c.origin_id = s.external_id
-      where ${deletions} and c.target_id is not null
-      on conflict (run_id, task_id, origin_id) do nothing`;
-    await tx`delete from contracts c using sync_staging s where ${deletions} and c.task_id = s.task_id and c.origin_id = s.external_id and c.target_id is null`;
-    await tx`delete from register_objects r using sync_staging s where ${deletions} and ${registerKey}`;
+    // target holds it; a contract whose object never reached the target simply goes. The page's
+    // deleted keys are read first: most pages have none, and with the keys in hand every statement
+    // is an index lookup, whatever the (often stale) statistics of the staging table suggest.
+    const deleted = (await tx<{ external_id: string }[]>`select s.external_id from sync_staging s where ${deletions}`).map((r) => r.external_id);
+    let queuedDeletes = 0;
+    if (deleted.length > 0) {
+      const keys = tx`any(${deleted}::text[])`;
+      await tx`
+        delete from pending_exports p
+        where p.task_id = ${page.taskId} and p.origin_id = ${keys} and p.status = 'Pending' and p.action <> 'delete'`;
+      const inserted = await tx`
+        insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action)
+        select ${page.runId}::uuid, c.task_id, ${page.pageNo}, c.origin_id, null, 'delete'
+        from contracts c where c.task_id = ${page.taskId} and c.origin_id = ${keys} and c.target_id is not null
+        on conflict (run_id, task_id, origin_id) do nothing`;
+      queuedDeletes = inserted.count;
+      await tx`delete from contracts c where c.task_id = ${page.taskId} and c.origin_id = ${keys} and c.target_id is null`;
+      await tx`
+        delete from register_objects r
+        where r.workspace_id = ${ctx.workspaceId} and r.object_type = ${ctx.targetEntity} and r.external_key = ${keys}`;
+    }
 
     const outcomes = await tx<{ external_id: string; action: 'create' | 'update' | 'delete' }[]>`
       select s.external_id, s.action from sync_staging s where ${ofPage} and s.action in ('create', 'update', 'delete')`;
-    return { queued: queued.count + queuedDeletes.count, outcomes };
+    return { queued: queued.count + queuedDeletes, outcomes };
   });
 
   const verb = { create: 'created', update: 'updated', delete: 'deleted' } as const;

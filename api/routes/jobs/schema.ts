@@ -48,7 +48,13 @@ export const JobBody = JobFields.superRefine((job, ctx) => {
 export type JobBodyInput = z.infer<typeof JobBody>;
 
 export const JobSchema = z
-  .object({ id: z.number().int(), workspaceId: z.number().int(), createdAt: z.string(), updatedAt: z.string() })
+  .object({
+    id: z.number().int(),
+    workspaceId: z.number().int(),
+    paused: z.boolean().openapi({ description: 'Paused by POST /jobs/{id}/pause until resumed' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
   .extend(JobFields.partial().shape)
   .openapi('Job');
 
@@ -62,6 +68,7 @@ export function jobView(row: typeof jobs.$inferSelect): z.infer<typeof JobSchema
     sourceConnectionId: row.sourceConnectionId,
     destinationConnectionId: row.destinationConnectionId,
     batchSize: row.batchSize,
+    paused: row.paused,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

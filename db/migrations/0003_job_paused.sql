@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "paused" boolean DEFAULT false NOT NULL;
