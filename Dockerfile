@@ -6,5 +6,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The worker as one JavaScript file plus its workflow bundle (npm run start:worker runs them).
+RUN npm run build
 ENV NODE_ENV=production NODE_OPTIONS=--max-old-space-size=1024
 CMD ["npm", "run", "api"]
