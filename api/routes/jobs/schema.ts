@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { jobs } from '../../../db/schema';
+import { cronProblem } from '../../cron';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier');
 
@@ -10,7 +11,7 @@ const JobFields = z
     type: z.enum(['Standard', 'SyncAll', 'LoadFolder', 'ChangeDataCapture', 'ReverseETL']).default('Standard'),
     sourceConnectionId: z.number().int().positive(),
     destinationConnectionId: z.number().int().positive(),
-    schedule: z.object({ enabled: z.boolean(), cron: z.string().min(1).optional() }).strict().optional(),
+    schedule: z.object({ enabled: z.boolean(), cron: z.string().optional() }).strict().optional(),
     sendEmail: z.boolean().optional(),
     emailTo: z.array(z.email()).optional(),
     emailSubject: z.string().max(500).optional(),
@@ -40,6 +41,10 @@ const JobFields = z
   .strict();
 
 export const JobBody = JobFields.superRefine((job, ctx) => {
+    // An empty cron with the schedule disabled is the seed's way of saying "no schedule".
+    const cron = job.schedule?.cron;
+    const problem = cron && cron.trim() !== '' ? cronProblem(cron) : null;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['schedule', 'cron'], message: problem });
     if (job.schedule?.enabled) {
       ctx.addIssue({ code: 'custom', path: ['schedule', 'enabled'], message: 'job schedules are not available yet; create the job unscheduled' });
     }
