@@ -5,6 +5,7 @@ import { connectedSystems, jobs, mappings, runProfiles, runs, tasks } from '../d
 import type { SecretBox } from '../db/secrets';
 import { SyncError } from './errors';
 import { compileMapping, compileTargetSchema, MappingDefinitionError, type CompiledMapping } from './mapping';
+import { compileRecordSelection, type RecordSelection } from './record-selection';
 
 type ConnectedSystemRow = typeof connectedSystems.$inferSelect;
 
@@ -32,9 +33,40 @@ export interface TaskContext {
   destination: Connection;
   tableNamePrefix: string;
   destinationSchema: string | undefined;
+  /** How the task writes its destination table (the job's table options). */
+  tableOptions: DestinationTableOptions;
   map: CompiledMapping;
   /** Checks a mapped object against the mapping's target schema: one entry per problem. */
   validate: (mapped: Record<string, unknown>) => { path: string; message: string }[];
+  /** The task query's WHERE and SELECT list, applied before mapping; undefined when the task keeps every record whole. */
+  selectRecord: RecordSelection | undefined;
+}
+
+export type DeletionBehavior = 'HardDelete' | 'SoftDelete' | 'Skip';
+
+/** The job options that decide how a destination table is written. */
+export interface DestinationTableOptions {
+  /** Empty the table before the task's first page. */
+  truncateTableData: boolean;
+  /** Drop (and so recreate) the table before the task's first page. */
+  dropTable: boolean;
+  /** Add a column for a field the table lacks (default true, as in CData Sync); off: such a row fails. */
+  alterSchema: boolean;
+  /** Cut strings to a varchar(n)/char(n) column's length; off: such a row fails. */
+  autoTruncateStrings: boolean;
+  /** What a deletion at the source does to the row. */
+  deletionBehavior: DeletionBehavior;
+}
+
+export function destinationTableOptions(options: Record<string, unknown>): DestinationTableOptions {
+  const deletion = options.deletionBehavior;
+  return {
+    truncateTableData: options.truncateTableData === true,
+    dropTable: options.dropTable === true,
+    alterSchema: options.alterSchema !== false,
+    autoTruncateStrings: options.autoTruncateStrings === true,
+    deletionBehavior: deletion === 'SoftDelete' || deletion === 'Skip' ? deletion : 'HardDelete',
+  };
 }
 
 export interface TaskContextLoader {
@@ -112,8 +144,10 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
       destination: toConnection(destination),
       tableNamePrefix: typeof options.tableNamePrefix === 'string' ? options.tableNamePrefix : '',
       destinationSchema: typeof options.destinationSchema === 'string' ? options.destinationSchema : undefined,
+      tableOptions: destinationTableOptions(options),
       map,
       validate,
+      selectRecord: compileRecordSelection(task.columns, task.filter, task.idField),
     };
   }
 

@@ -12,7 +12,7 @@ import { SynclineJobId, SynclineRunId, SynclineTrigger, SynclineWorkspaceId } fr
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
 
-const LIVE_STATES = ['PENDING', 'RUNNING', 'OVERRUN'] as const;
+export const LIVE_STATES = ['PENDING', 'RUNNING', 'OVERRUN'] as const;
 /** A PENDING run younger than this may be one whose start is still in flight. */
 const START_GRACE_MS = 30_000;
 /** How long a new run waits for the previous run's workflow to close after it recorded its end. */

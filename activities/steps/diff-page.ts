@@ -1,6 +1,6 @@
 // Step 3: decide what each staged object needs on the target by comparing its mapped hash with
 // what its contract says the target holds; a source deletion needs a delete only if a contract
-// exists.
+// exists. Objects the task's filter skipped (marked by the map step) need nothing.
 import type { Sql } from '../../db/client';
 import type { PageRef } from './import-page';
 
@@ -28,7 +28,7 @@ export async function diffPage(sql: Sql, page: PageRef): Promise<DiffPageResult>
           from contracts c where c.task_id = s.task_id and c.origin_id = s.external_id), 'create')
         end
       where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}
-        and s.error is null
+        and s.error is null and s.action is distinct from 'skipped'
       returning s.action
     )
     select action, count(*)::int as n from marked group by action`;

@@ -1,6 +1,8 @@
 // Step 2: turn the page's staged source objects into target objects with the task's compiled
 // mapping, check them against the target schema, and keep the result (and its hash) on the
 // staging rows. A refused object fails alone, with a message naming the field.
+// Before mapping, the task query's WHERE and SELECT list pick the records and fields: a record
+// the filter leaves out is marked 'skipped' (not an error) and goes no further.
 import type { Sql } from '../../db/client';
 import type { JsonObject } from '../connectors/types';
 import { hashObject } from '../hashing';
@@ -9,7 +11,7 @@ import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 
-export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ mapped: number; failed: number }> {
+export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ mapped: number; failed: number; skipped: number }> {
   const staged = await sql<{ external_id: string; data: JsonObject }[]>`
     select s.external_id, coalesce(s.data, c.data) as data
     from sync_staging s
@@ -20,29 +22,36 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
 
   const failures: { originId: string; error: string }[] = [];
   const results = [];
+  let skipped = 0;
   for (const { external_id, data } of staged) {
+    const selected = ctx.selectRecord ? ctx.selectRecord(data) : data;
+    if (selected === undefined) {
+      skipped++;
+      results.push({ external_id, mapped: null, target_hash: null, error: null, skipped: true });
+      continue;
+    }
     try {
-      const out = ctx.map(data);
+      const out = ctx.map(selected);
       const mapped = out instanceof Promise ? await out : out;
       const problems = ctx.validate(mapped);
       if (problems.length > 0) throw new MappingError(problems[0]!.path, problems.map((p) => p.message).join('; '));
-      results.push({ external_id, mapped, target_hash: hashObject(mapped), error: null });
+      results.push({ external_id, mapped, target_hash: hashObject(mapped), error: null, skipped: false });
     } catch (err) {
       const error = err instanceof MappingError ? `${err.field}: ${err.message}` : err instanceof Error ? err.message : String(err);
       failures.push({ originId: external_id, error });
-      results.push({ external_id, mapped: null, target_hash: null, error });
+      results.push({ external_id, mapped: null, target_hash: null, error, skipped: false });
     }
   }
   if (results.length > 0) {
     await sql`
       update sync_staging s
       set mapped = x.mapped, target_hash = x.target_hash, error = x.error,
-          action = case when x.error is null then null else 'failed' end
-      from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as x(external_id text, mapped jsonb, target_hash text, error text)
+          action = case when x.error is not null then 'failed' when x.skipped then 'skipped' end
+      from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as x(external_id text, mapped jsonb, target_hash text, error text, skipped boolean)
       where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.external_id = x.external_id`;
   }
   if (failures.length > 0) {
     await logs.write(page.runId, page.taskId, failures.map((f) => ({ originId: f.originId, action: 'failed' as const, error: f.error })));
   }
-  return { mapped: results.length - failures.length, failed: failures.length };
+  return { mapped: results.length - failures.length - skipped, failed: failures.length, skipped };
 }

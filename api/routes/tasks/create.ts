@@ -1,16 +1,18 @@
 import { createRoute } from '@hono/zod-openapi';
-import { and, count, eq, gte, sql } from 'drizzle-orm';
-import { mappings, tasks } from '../../../db/schema';
+import { and, eq, gte, sql } from 'drizzle-orm';
+import { tasks } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
-import { errorResponses, invalidField } from '../../errors';
+import { errorResponses } from '../../errors';
 import { findJob } from '../../lookups';
 import { IdParam } from '../../schemas';
-import { TaskBody, TaskSchema, taskView } from './schema';
+import { TaskBody, taskColumns, TaskSchema, taskView } from './schema';
+import { countTasks, editJobTasks, requireMapping } from './task-edits';
 
 export const route = createRoute({
   method: 'post',
   path: '/jobs/{jobId}/tasks',
   tags: ['Tasks'],
+  description: 'Adds a task at `index` (default: last); the tasks from that index on move one down.',
   request: { params: IdParam('jobId'), body: { required: true, content: { 'application/json': { schema: TaskBody } } } },
   responses: { 201: { description: 'Created', content: { 'application/json': { schema: TaskSchema } } }, ...errorResponses },
 });
@@ -20,19 +22,16 @@ export function register(app: Router, deps: AppDeps) {
     const { jobId } = c.req.valid('param');
     const body = c.req.valid('json');
     const job = await findJob(deps.db, jobId);
-    if (body.mappingId !== undefined) {
-      const [mapping] = await deps.db.select().from(mappings).where(and(eq(mappings.id, body.mappingId), eq(mappings.workspaceId, job.workspaceId)));
-      if (!mapping) throw invalidField('mappingId', `mapping ${body.mappingId} does not exist in workspace ${job.workspaceId}`);
-    }
-    const row = await deps.db.transaction(async (tx) => {
-      // Serialise task edits of one job so indexes stay dense from 0.
-      await tx.execute(sql`select pg_advisory_xact_lock(${jobId})`);
-      const [{ n }] = (await tx.select({ n: count() }).from(tasks).where(eq(tasks.jobId, jobId))) as [{ n: number }];
+    const fields = taskColumns(body);
+    await requireMapping(deps.db, body.mappingId, job.workspaceId);
+    // Adding a task leaves the tasks a live run planned untouched, so it is allowed while the job runs.
+    const row = await editJobTasks(deps.db, jobId, { refuseWhileRunning: false }, async (tx) => {
+      const n = await countTasks(tx, jobId);
       const index = Math.min(body.index ?? n, n);
       if (index < n) {
         await tx.update(tasks).set({ index: sql`${tasks.index} + 1` }).where(and(eq(tasks.jobId, jobId), gte(tasks.index, index)));
       }
-      const [created] = await tx.insert(tasks).values({ ...body, jobId, index }).returning();
+      const [created] = await tx.insert(tasks).values({ ...fields, jobId, index }).returning();
       return created!;
     });
     return c.json(taskView(row), 201);
