@@ -12,6 +12,7 @@ import { diffPage } from './steps/diff-page';
 import { exportPage, type ExportPageArgs } from './steps/export-page';
 import { importPage, type ImportPageArgs, type PageRef } from './steps/import-page';
 import { mapPage } from './steps/map-page';
+import { prepareTarget } from './steps/prepare-target';
 import { stageSpacePage } from './steps/stage-space-page';
 import { upsertPage } from './steps/upsert-page';
 import { createTaskContextLoader } from './task-context';
@@ -56,6 +57,9 @@ export function createActivities({ database, secretBox, pools, logRetention = DE
     diffPage: (page: PageRef) => withFailureCodes('DIFF', () => diffPage(sql, page)),
     upsertPage: (page: PageRef) => withFailureCodes('REGISTER', async () => upsertPage(sql, logs, await context(page), page)),
     exportPage: (args: ExportPageArgs) => withFailureCodes('DESTINATION', async () => exportPage(sql, pools, logs, await context(args), args)),
+    /** Job option truncateTableData / dropTable: empties or drops the task's table before its first page. */
+    prepareTarget: (args: { runId: string; taskId: number }) =>
+      withFailureCodes('DESTINATION', async () => prepareTarget(sql, pools, await context(args), args)),
   };
 }
 

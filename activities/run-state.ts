@@ -3,7 +3,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { entityRuns, jobs, runProfiles, runs, syncStaging, tasks } from '../db/schema';
-import type { EntityCounters, EntityOutcomeState, RunError, RunPlan, RunState, StageMode, TaskPlan } from '../workflows/contracts';
+import type { EntityCounters, EntityOutcomeState, RunError, RunOptions, RunPlan, RunState, StageMode, TaskPlan } from '../workflows/contracts';
 import { SyncError } from './errors';
 import type { RunLogWriter } from './run-logs';
 
@@ -53,6 +53,7 @@ export async function planRun(db: Db, runId: string, taskIds?: number[]): Promis
       delta: false,
       dryRun: run.dryRun,
       units: planned.map((t) => ({ taskId: t.id, entityName: t.targetEntity, pageSize: job.batchSize })),
+      ...runOptionsOf(job.options),
     };
   }
   const [profile] = run.runProfileId === null ? [] : await db.select().from(runProfiles).where(eq(runProfiles.id, run.runProfileId));
@@ -61,6 +62,23 @@ export async function planRun(db: Db, runId: string, taskIds?: number[]): Promis
   if (!stage) throw new SyncError('RUN_TYPE_UNKNOWN', `Unknown run type ${profile.runType}`, false);
   const units = await profileUnits(db, profile);
   return { ...stage, dryRun: false, units };
+}
+
+/** Tasks at once when the job asks for parallel processing without naming a worker pool. */
+export const DEFAULT_WORKER_POOL = 4;
+
+/** The job options the run workflow acts on; omitted entirely when the job sets none of them. */
+function runOptionsOf(options: Record<string, unknown>): { options?: RunOptions } {
+  const run: RunOptions = {};
+  if (options.continueOnError === true) run.continueOnError = true;
+  if (options.enableParallelProcessing === true) {
+    const pool = options.workerPool;
+    run.parallelism = typeof pool === 'number' && Number.isInteger(pool) && pool >= 1 ? pool : DEFAULT_WORKER_POOL;
+  }
+  if (options.truncateTableData === true || options.dropTable === true) run.resetTarget = true;
+  const labels = Array.isArray(options.labels) ? options.labels.filter((l): l is string => typeof l === 'string') : [];
+  if (labels.length > 0) run.labels = labels;
+  return Object.keys(run).length > 0 ? { options: run } : {};
 }
 
 export async function profileUnits(db: Db, profile: typeof runProfiles.$inferSelect): Promise<TaskPlan[]> {

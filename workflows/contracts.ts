@@ -31,6 +31,20 @@ export interface RunPlan {
   /** Report what would change without writing the connector space, register, contracts or destination. */
   dryRun: boolean;
   units: TaskPlan[];
+  /** Job options the workflow itself acts on (job runs; absent: one task at a time, stop at a failed task). */
+  options?: RunOptions;
+}
+
+/** The job options that shape the run rather than a page: read once when the run begins. */
+export interface RunOptions {
+  /** A failed task does not stop the others; the run then ends WARNING (FAILED if every task failed). */
+  continueOnError?: boolean;
+  /** Tasks in progress at once (enableParallelProcessing + workerPool); 1 or absent: one after the other. */
+  parallelism?: number;
+  /** Empty (truncateTableData) or drop (dropTable) each task's destination table before its first page. */
+  resetTarget?: boolean;
+  /** The job's labels, put on the run workflow as a memo. */
+  labels?: string[];
 }
 
 /** Where a task's pages start: the stored source watermark and synchronisation position. */
@@ -57,18 +71,35 @@ export function emptyCounters(): EntityCounters {
   return { extracted: 0, indexed: 0, errors: 0, created: 0, changed: 0, unchanged: 0, deleted: 0, sourceRequests: 0, total: null };
 }
 
-/** Where a run is: carried across continue-as-new. */
-export interface RunCheckpoint {
-  plan: RunPlan;
-  /** Index into plan of the task in progress. */
+/** Where one task that was mid-way at a handover is: its position in the plan and its page state. */
+export interface UnitCheckpoint {
+  /** Index into plan.units. */
   position: number;
-  /** Cursor of the next page of the task in progress (null: its first page). */
+  /** Cursor of the task's next page (null: its first page). */
   cursor: string | null;
   pageNo: number;
   counters: EntityCounters;
   /** The task's start point and the largest watermark its pages have reached. */
   start: UnitStart;
   watermark: string | null;
+}
+
+/** Where a run is: carried across continue-as-new. */
+export interface RunCheckpoint {
+  plan: RunPlan;
+  /** Index into plan of the next task to start; every task before it has started. */
+  next: number;
+  /** Tasks handed over mid-way (several when tasks run in parallel), in plan order. */
+  inFlight: UnitCheckpoint[];
+  outcomes: EntityOutcome[];
+  paused: boolean;
+}
+
+/** The checkpoint written before tasks could run in parallel (one task in progress); still accepted. */
+export interface SingleTaskCheckpoint extends Omit<UnitCheckpoint, 'position'> {
+  plan: RunPlan;
+  /** Index into plan of the task in progress. */
+  position: number;
   outcomes: EntityOutcome[];
   paused: boolean;
 }
@@ -87,7 +118,7 @@ export interface RunInput {
   taskIds?: number[];
   /** Pages per workflow execution before continuing as new (keeps history bounded). */
   pagesPerExecution?: number;
-  checkpoint?: RunCheckpoint;
+  checkpoint?: RunCheckpoint | SingleTaskCheckpoint;
 }
 
 export interface RunResult {
@@ -99,9 +130,12 @@ export interface RunResult {
 export interface RunProgress {
   runId: string;
   paused: boolean;
+  /** The first task in progress (null between tasks). */
   taskId: number | null;
   pageNo: number;
   counters: EntityCounters;
+  /** Every task in progress (more than one when tasks run in parallel). */
+  running: { taskId: number; pageNo: number; counters: EntityCounters }[];
   completed: EntityOutcome[];
 }
 

@@ -1,6 +1,13 @@
-// The engine every run workflow shares: for each planned task in order, page by page, the steps
-// of the run's stage. Activities move the records through PostgreSQL; this code only holds
-// cursors, counters and pause state, so histories stay small and continue-as-new is cheap.
+// The engine every run workflow shares: for each planned task, page by page, the steps of the
+// run's stage. Activities move the records through PostgreSQL; this code only holds cursors,
+// counters and pause state, so histories stay small and continue-as-new is cheap.
+//
+// Tasks run one after the other, or — with the job's enableParallelProcessing — up to
+// `workerPool` at once: each task is a promise of its own, and the run waits for whichever ends
+// first before starting the next. A handover (continue-as-new) happens only at page boundaries:
+// once one task asks for it, no new task starts and every task in progress parks at its next page
+// boundary (or finishes); the checkpoint then carries each parked task's cursor and counters, and
+// the next execution resumes them all before starting further tasks.
 import {
   ActivityCancellationType,
   ActivityFailure,
@@ -12,6 +19,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -30,7 +38,9 @@ import {
   type RunPlan,
   type RunResult,
   type RunState,
+  type SingleTaskCheckpoint,
   type TaskPlan,
+  type UnitCheckpoint,
   type UnitStart,
 } from './contracts';
 
@@ -52,7 +62,7 @@ const bookkeeping = proxyActivities<Activities>({
 
 const PROGRESS_INTERVAL_MS = 2_000;
 
-/** A task's position: what continue-as-new carries for the task in progress. */
+/** A task's position: what continue-as-new carries for a task in progress. */
 interface UnitState {
   cursor: string | null;
   pageNo: number;
@@ -61,20 +71,26 @@ interface UnitState {
   watermark: string | null;
 }
 
-/** Thrown inside a task's page loop to hand over to a new execution at a page boundary. */
+/** Thrown inside a task's page loop to park it at a page boundary for the handover. */
 class ContinueFrom {
   constructor(readonly state: UnitState) {}
 }
 
+/** How a task's promise ends; it never rejects, so no task's failure goes unobserved. */
+type UnitEnd =
+  | { kind: 'finished'; failed: boolean }
+  | { kind: 'parked'; state: UnitState }
+  | { kind: 'cancelled'; error: unknown }
+  /** Bookkeeping refused for good: the run cannot go on (as before parallel tasks, the workflow fails). */
+  | { kind: 'broken'; error: unknown };
+
 export async function runEngine(input: RunInput): Promise<RunResult> {
   const { runId } = input;
-  let paused = input.checkpoint?.paused ?? false;
-  const outcomes: EntityOutcome[] = [...(input.checkpoint?.outcomes ?? [])];
-  let live: { taskId: number | null; pageNo: number; counters: EntityCounters } = {
-    taskId: null,
-    pageNo: input.checkpoint?.pageNo ?? 0,
-    counters: input.checkpoint?.counters ?? emptyCounters(),
-  };
+  const checkpoint = input.checkpoint ? normaliseCheckpoint(input.checkpoint) : undefined;
+  let paused = checkpoint?.paused ?? false;
+  const outcomes: EntityOutcome[] = [...(checkpoint?.outcomes ?? [])];
+  /** Tasks in progress, by plan position. */
+  const running = new Map<number, { taskId: number; state: UnitState }>();
 
   setHandler(pauseSignal, () => {
     paused = true;
@@ -82,55 +98,132 @@ export async function runEngine(input: RunInput): Promise<RunResult> {
   setHandler(resumeSignal, () => {
     paused = false;
   });
-  setHandler(progressQuery, () => ({ runId, paused, ...live, completed: outcomes }));
+  setHandler(progressQuery, () => {
+    const now = [...running.values()].map((r) => ({ taskId: r.taskId, pageNo: r.state.pageNo, counters: r.state.counters }));
+    const first = now[0];
+    return {
+      runId,
+      paused,
+      taskId: first?.taskId ?? null,
+      pageNo: first?.pageNo ?? 0,
+      counters: first?.counters ?? emptyCounters(),
+      running: now,
+      completed: outcomes,
+    };
+  });
 
   const pageBudget = input.pagesPerExecution ?? DEFAULT_PAGES_PER_EXECUTION;
   let pagesThisExecution = 0;
+  /** Set once this execution should hand over: no task starts, every task parks at its next page. */
+  let handingOver = false;
 
-  /** Between pages: wait while paused, and say whether this execution should hand over. */
+  /** Between pages: wait while paused, and say whether the task should park for a handover. */
   const pageBoundary = async (): Promise<boolean> => {
     pagesThisExecution++;
     if (paused) await condition(() => !paused);
-    return workflowInfo().continueAsNewSuggested || pagesThisExecution >= pageBudget;
+    if (workflowInfo().continueAsNewSuggested || pagesThisExecution >= pageBudget) handingOver = true;
+    return handingOver;
   };
 
   try {
-    const plan = input.checkpoint?.plan ?? (await bookkeeping.beginRun({ runId, ...(input.taskIds ? { taskIds: input.taskIds } : {}) }));
+    const plan = checkpoint?.plan ?? (await bookkeeping.beginRun({ runId, ...(input.taskIds ? { taskIds: input.taskIds } : {}) }));
+    const options = plan.options ?? {};
+    // The memo carries over to later executions by itself.
+    if (!checkpoint && options.labels?.length) upsertMemo({ labels: options.labels });
+    const width = Math.max(1, Math.min(options.parallelism ?? 1, plan.units.length));
+    const resetTarget = options.resetTarget === true && plan.mode === 'job' && !plan.dryRun;
 
-    for (let position = input.checkpoint?.position ?? 0; position < plan.units.length; position++) {
+    /** One task from its start (or its parked state) to its recorded end. */
+    const runTask = async (position: number, resumed: UnitState | undefined): Promise<UnitEnd> => {
       const unit = plan.units[position]!;
-      const resumed = input.checkpoint !== undefined && position === input.checkpoint.position ? input.checkpoint : undefined;
-      const state: UnitState = resumed
-        ? { cursor: resumed.cursor, pageNo: resumed.pageNo, counters: resumed.counters, start: resumed.start, watermark: resumed.watermark }
-        : { cursor: null, pageNo: 0, counters: emptyCounters(), start: await bookkeeping.beginEntityRun({ runId, taskId: unit.taskId }), watermark: null };
-      live = { taskId: unit.taskId, pageNo: state.pageNo, counters: state.counters };
+      const { taskId } = unit;
+      let state: UnitState;
+      // Counted as running before beginEntityRun answers: its write may land even when a cancel
+      // interrupts the wait for its answer, and the clean-up must then close this entity run too.
+      running.set(position, { taskId, state: resumed ?? { cursor: null, pageNo: 0, counters: emptyCounters(), start: { since: null, syncAfterSeq: 0 }, watermark: null } });
+      try {
+        state = resumed ?? { cursor: null, pageNo: 0, counters: emptyCounters(), start: await bookkeeping.beginEntityRun({ runId, taskId }), watermark: null };
+      } catch (err) {
+        return isCancellation(err) ? { kind: 'cancelled', error: err } : { kind: 'broken', error: err };
+      }
+      running.set(position, { taskId, state });
 
       let failure: RunError | undefined;
       try {
-        await runUnit(plan, unit, state, runId, pageBoundary, (pageNo) => {
-          live.pageNo = pageNo;
-        });
+        // Emptying or recreating the table comes before the task's first page, never on a resume.
+        if (resetTarget && !resumed) await steps.prepareTarget({ runId, taskId });
+        await runUnit(plan, unit, state, runId, pageBoundary);
       } catch (err) {
         if (err instanceof ContinueFrom) {
-          await bookkeeping.recordEntityProgress({ runId, taskId: unit.taskId, counters: err.state.counters });
-          await condition(allHandlersFinished);
-          const checkpoint: RunCheckpoint = { plan, position, ...err.state, outcomes, paused };
-          return await continueAsNew<typeof runEngine>({ ...input, checkpoint });
+          try {
+            await bookkeeping.recordEntityProgress({ runId, taskId, counters: err.state.counters });
+          } catch (inner) {
+            return isCancellation(inner) ? { kind: 'cancelled', error: inner } : { kind: 'broken', error: inner };
+          }
+          running.delete(position);
+          return { kind: 'parked', state: err.state };
         }
-        if (isCancellation(err)) throw err;
+        if (isCancellation(err)) return { kind: 'cancelled', error: err };
         failure = toRunError(err);
       }
 
       const { counters } = state;
       const processed = counters.indexed + counters.deleted;
       const state_ = failure ? 'FAILED' : counters.errors > 0 ? (processed === 0 ? 'FAILED' : 'WARNING') : 'SUCCEEDED';
-      outcomes.push({ taskId: unit.taskId, state: state_, counters, ...(failure ? { error: failure } : {}) });
-      await bookkeeping.finishEntityRun({ runId, taskId: unit.taskId, state: state_, counters, errors: failure ? [failure] : [] });
-      // A failed task stops the run: later tasks would work on an incomplete picture.
-      if (failure) break;
+      outcomes.push({ taskId, state: state_, counters, ...(failure ? { error: failure } : {}) });
+      try {
+        await bookkeeping.finishEntityRun({ runId, taskId, state: state_, counters, errors: failure ? [failure] : [] });
+      } catch (err) {
+        return isCancellation(err) ? { kind: 'cancelled', error: err } : { kind: 'broken', error: err };
+      }
+      running.delete(position);
+      return { kind: 'finished', failed: failure !== undefined };
+    };
+
+    let next = checkpoint?.next ?? 0;
+    /** A failed task stops the run (unless continueOnError): later tasks would work on an incomplete picture. */
+    let stopped = false;
+    let cancelled: { error: unknown } | undefined;
+    const parked: UnitCheckpoint[] = [];
+    const inFlight = new Map<number, Promise<{ position: number; end: UnitEnd }>>();
+    const launch = (position: number, resumed?: UnitState) => {
+      inFlight.set(position, runTask(position, resumed).then((end) => ({ position, end })));
+    };
+
+    for (const unit of checkpoint?.inFlight ?? []) {
+      const { position, ...state } = unit;
+      launch(position, state);
+    }
+    for (;;) {
+      while (!handingOver && !stopped && !cancelled && inFlight.size < width && next < plan.units.length) launch(next++);
+      if (inFlight.size === 0) break;
+      const { position, end } = await Promise.race(inFlight.values());
+      inFlight.delete(position);
+      switch (end.kind) {
+        case 'parked':
+          parked.push({ position, ...end.state });
+          break;
+        case 'finished':
+          if (end.failed && !options.continueOnError) stopped = true;
+          break;
+        case 'cancelled':
+          // Every other task is being cancelled too: let them all stop, then clean up once.
+          cancelled ??= { error: end.error };
+          break;
+        case 'broken':
+          throw end.error;
+      }
+    }
+    if (cancelled) throw cancelled.error;
+
+    if (parked.length > 0 || (handingOver && !stopped && next < plan.units.length)) {
+      await condition(allHandlersFinished);
+      parked.sort((a, b) => a.position - b.position);
+      const handover: RunCheckpoint = { plan, next: stopped ? plan.units.length : next, inFlight: parked, outcomes, paused };
+      return await continueAsNew<typeof runEngine>({ ...input, checkpoint: handover });
     }
 
-    const state = runStateOf(outcomes);
+    const state = runStateOf(outcomes, options.continueOnError === true);
     const errors = outcomes.flatMap((o) => (o.error ? [o.error] : []));
     await bookkeeping.finishRun({ runId, state, errors });
     return { runId, state, entities: outcomes };
@@ -138,14 +231,22 @@ export async function runEngine(input: RunInput): Promise<RunResult> {
     if (isCancellation(err)) {
       // Record the end even though the workflow scope is cancelled.
       await CancellationScope.nonCancellable(async () => {
-        if (live.taskId !== null && !outcomes.some((o) => o.taskId === live.taskId)) {
-          await bookkeeping.finishEntityRun({ runId, taskId: live.taskId, state: 'CANCELLED', counters: live.counters, errors: [] });
+        for (const { taskId, state } of running.values()) {
+          if (outcomes.some((o) => o.taskId === taskId)) continue;
+          await bookkeeping.finishEntityRun({ runId, taskId, state: 'CANCELLED', counters: state.counters, errors: [] });
         }
         await bookkeeping.finishRun({ runId, state: 'CANCELLED', errors: [] });
       });
     }
     throw err;
   }
+}
+
+/** Reads a checkpoint of either shape: one written by this code, or by the one-task-at-a-time engine. */
+function normaliseCheckpoint(checkpoint: RunCheckpoint | SingleTaskCheckpoint): RunCheckpoint {
+  if ('inFlight' in checkpoint) return checkpoint;
+  const { plan, position, cursor, pageNo, counters, start, watermark, outcomes, paused } = checkpoint;
+  return { plan, next: position + 1, inFlight: [{ position, cursor, pageNo, counters, start, watermark }], outcomes, paused };
 }
 
 /** Runs the pages of one task for the run's stage; throws ContinueFrom to hand over mid-task. */
@@ -155,7 +256,6 @@ async function runUnit(
   state: UnitState,
   runId: string,
   pageBoundary: () => Promise<boolean>,
-  onPage: (pageNo: number) => void,
 ): Promise<void> {
   const { counters } = state;
   const { taskId, pageSize } = unit;
@@ -187,7 +287,6 @@ async function runUnit(
   const nextPage = async (cursor: string | null) => {
     state.cursor = cursor;
     state.pageNo++;
-    onPage(state.pageNo);
     if (Date.now() - lastProgressAt >= PROGRESS_INTERVAL_MS) {
       await bookkeeping.recordEntityProgress({ runId, taskId, counters });
       lastProgressAt = Date.now();
@@ -270,8 +369,10 @@ function laterThan(a: string, b: string): boolean {
   return a.trim() !== '' && b.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb) ? na > nb : a > b;
 }
 
-function runStateOf(outcomes: EntityOutcome[]): RunState {
-  if (outcomes.some((o) => o.state === 'FAILED')) return 'FAILED';
+/** With continueOnError, failed tasks make the run WARNING as long as one task did not fail. */
+function runStateOf(outcomes: EntityOutcome[], continueOnError: boolean): RunState {
+  const failed = outcomes.filter((o) => o.state === 'FAILED').length;
+  if (failed > 0) return continueOnError && failed < outcomes.length ? 'WARNING' : 'FAILED';
   if (outcomes.some((o) => o.state === 'WARNING')) return 'WARNING';
   return 'SUCCEEDED';
 }

@@ -1,13 +1,19 @@
 // Step 5: apply the task's open pending exports to the destination, then record on each contract
 // what the target now holds. Pending → Executing → Exported, or back to Pending with a backoff
 // when the write fails, and Failed after the last attempt.
+// A row the table refuses on its own (a field without a column while alterSchema is off, a string
+// longer than its varchar(n) while autoTruncateStrings is off) is Failed at once, alone; the rest
+// of the batch is written. Deletions follow the job's deletionBehavior: HardDelete removes the
+// row, SoftDelete flags it (_syncline_deleted, _syncline_deleted_at), Skip leaves it.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Sql } from '../../db/client';
 import { writeFilePage, type FileConfig } from '../connectors/file';
 import {
   deleteFromDestination,
   ensureDestinationTable,
+  fitRows,
   mergeIntoDestination,
+  softDeleteInDestination,
   type ConnectionPools,
   type PostgresConnectionConfig,
 } from '../connectors/postgres-destination';
@@ -58,15 +64,27 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
     order by c.id`;
   if (claimed.length === 0) return { exported: 0, failed: 0, remaining: false };
 
+  let rejected: Rejected[];
   try {
-    await write(claimed);
+    rejected = await write(claimed);
   } catch (err) {
     return handleFailure(sql, logs, args, claimed, err);
   }
   Context.current().heartbeat();
 
-  const done = JSON.stringify(claimed.map((c) => ({ id: c.id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
+  // Rows the table refused one by one (a missing column, a string too long) fail for good: a
+  // retry would meet the same table. Their contracts keep what the target held before, so the
+  // next run tries them again.
+  const refused = new Map(rejected.map((r) => [r.id, r.error]));
+  const written = claimed.filter((c) => !refused.has(c.id));
+  const done = JSON.stringify(written.map((c) => ({ id: c.id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
+  const failed = JSON.stringify(rejected);
   await sql.begin(async (tx) => {
+    if (rejected.length > 0) {
+      await tx`
+        update pending_exports p set status = 'Failed', error = x.error, updated_at = now()
+        from jsonb_to_recordset(${failed}::jsonb) as x(id bigint, error text) where p.id = x.id`;
+    }
     await tx`
       update pending_exports p set status = 'Exported', error = null, updated_at = now()
       from jsonb_to_recordset(${done}::jsonb) as x(id bigint) where p.id = x.id`;
@@ -85,7 +103,10 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
       from jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text)
       where l.run_id = ${args.runId}::uuid and l.task_id = ${args.taskId} and l.origin_id = x.origin_id and x.action <> 'delete'`;
   });
-  return { exported: claimed.length, failed: 0, remaining: await hasReadyExports(sql, args.taskId) };
+  if (rejected.length > 0) {
+    await logs.write(args.runId, args.taskId, rejected.map((r) => ({ originId: r.origin_id, action: 'failed' as const, error: r.error })));
+  }
+  return { exported: written.length, failed: rejected.length, remaining: await hasReadyExports(sql, args.taskId) };
 }
 
 async function hasReadyExports(sql: Sql, taskId: number): Promise<boolean> {
@@ -113,38 +134,67 @@ async function handleFailure(sql: Sql, logs: RunLogWriter, args: ExportPageArgs,
   return { exported: 0, failed: claimed.length, remaining: await hasReadyExports(sql, args.taskId) };
 }
 
-type Writer = (rows: Claimed[]) => Promise<void>;
+/** A row the destination refused on its own, before anything was written. */
+interface Rejected {
+  id: number;
+  origin_id: string;
+  error: string;
+}
+
+/** Writes a batch; returns the rows refused one by one (the others are written). */
+type Writer = (rows: Claimed[]) => Promise<Rejected[]>;
+
+/** Where the task's rows go in a PostgreSQL destination: prefix + target entity, in the job's schema or the connection's. */
+export function destinationTableOf(ctx: TaskContext): { schema: string; table: string } {
+  const config = ctx.destination.config as unknown as PostgresConnectionConfig;
+  return { schema: ctx.destinationSchema ?? config.schema ?? 'public', table: `${ctx.tableNamePrefix}${ctx.targetEntity}` };
+}
 
 function destinationWriter(pools: ConnectionPools, ctx: TaskContext, runId: string): Writer {
   const dest = ctx.destination;
-  const table = `${ctx.tableNamePrefix}${ctx.targetEntity}`;
+  const options = ctx.tableOptions;
   switch (dest.connectorType) {
     case 'postgres': {
       const config = dest.config as unknown as PostgresConnectionConfig;
-      const schema = ctx.destinationSchema ?? config.schema ?? 'public';
+      const { schema, table } = destinationTableOf(ctx);
       return async (rows) => {
         const db = pools.get(dest.version, config, dest.secrets.password as string | undefined);
-        const upserts = rows.filter((r) => r.action !== 'delete' && r.data !== null);
+        const upserts = rows.filter((r) => r.action !== 'delete' && r.data !== null).map((r) => ({ claimed: r, id: r.origin_id, data: r.data! }));
         const deletes = rows.filter((r) => r.action === 'delete').map((r) => r.origin_id);
+        let rejected: Rejected[] = [];
         if (upserts.length > 0) {
-          const target = await ensureDestinationTable(db, schema, table, upserts.map((r) => r.data!));
+          const target = await ensureDestinationTable(db, schema, table, upserts.map((r) => r.data), {
+            alterSchema: options.alterSchema,
+            softDelete: options.deletionBehavior === 'SoftDelete',
+          });
+          const fitted = fitRows(target, upserts, { autoTruncateStrings: options.autoTruncateStrings });
+          rejected = fitted.rejected.map(({ row, error }) => ({ id: row.claimed.id, origin_id: row.id, error }));
           // Merging is idempotent: a retry after a crash rewrites nothing it already wrote.
-          await mergeIntoDestination(db, target, upserts.map((r) => ({ id: r.origin_id, data: r.data! })));
+          await mergeIntoDestination(db, target, fitted.rows);
         }
-        if (deletes.length > 0) await deleteFromDestination(db, schema, table, deletes);
+        if (deletes.length > 0) {
+          // Skip leaves the row as it is; the contract still goes, so a return is a create.
+          if (options.deletionBehavior === 'HardDelete') await deleteFromDestination(db, schema, table, deletes);
+          else if (options.deletionBehavior === 'SoftDelete') await softDeleteInDestination(db, schema, table, deletes);
+        }
+        return rejected;
       };
     }
     case 'file': {
       const config = dest.config as unknown as FileConfig;
+      const table = `${ctx.tableNamePrefix}${ctx.targetEntity}`;
       return async (rows) => {
+        const kept = options.deletionBehavior === 'Skip' ? rows.filter((r) => r.action !== 'delete') : rows;
+        if (kept.length === 0) return [];
         // One file per claimed batch, named by its first export id: a retry rewrites the same file.
         await writeFilePage({
           config,
           entity: table,
           runId,
           pageNo: rows[0]!.id,
-          rows: rows.map((r) => ({ id: r.origin_id, data: r.action === 'delete' ? { _syncline_deleted: true } : r.data! })),
+          rows: kept.map((r) => ({ id: r.origin_id, data: r.action === 'delete' ? { _syncline_deleted: true } : r.data! })),
         });
+        return [];
       };
     }
     default:
