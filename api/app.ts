@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../db/client';
 import type { SecretBox } from '../db/secrets';
+import { registerCDataRoutes } from './cdata';
 import { ApiError, fieldErrorsOf, problemResponse, toApiError } from './errors';
 import { registerActivityRoutes } from './routes/activities';
 import { registerConnectedSystemRoutes } from './routes/connected-systems';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Router {
   registerContractRoutes(api, deps);
   registerRunRoutes(api, deps);
   app.route('/api/v1', api);
+  registerCDataRoutes(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
