@@ -3,6 +3,7 @@
 // /api/v1 route, and the answer translated back (snake_case keys; problem+json stays, with its
 // field paths spelled as the client sent them). Validation, conflicts and side effects are
 // therefore exactly the native ones.
+import { z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { StatusCode } from 'hono/utils/http-status';
@@ -235,4 +236,29 @@ export function registerCDataRoutes(app: Router, deps: AppDeps): void {
     const { body, aliases } = translateMoveBody(input);
     return reply(c, await dispatch(c, 'POST', path, body), { aliases: withParams(aliases, taskParams) });
   });
+
+  documentAliases(app);
+}
+
+/** Lists every alias in /openapi.json, pointing at the native operation it stands for. */
+function documentAliases(app: Router): void {
+  const seen = new Set<string>();
+  for (const route of app.routes) {
+    // Plain `:name` paths only: the no-slash spelling of the seed's typo is served, not advertised.
+    if (!route.path.startsWith(`${CDATA_PREFIX}/`) || !/^(GET|POST|PUT|DELETE)$/.test(route.method) || route.path.includes('{')) continue;
+    const key = `${route.method} ${route.path}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const names = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
+    const native = `${NATIVE_PREFIX}${route.path.slice(CDATA_PREFIX.length)}`.replace(/:([A-Za-z]+)/g, '{$1}');
+    app.openAPIRegistry.registerPath({
+      method: route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete',
+      path: route.path.replace(/:([A-Za-z]+)/g, '{$1}'),
+      tags: ['CData Sync compatibility'],
+      summary: `CData Sync alias of ${route.method} ${native}`,
+      description: 'Snake_case bodies and answers (source_connection_id, is_active, from_index, …), string ids accepted; otherwise the native operation.',
+      ...(names.length > 0 ? { request: { params: z.object(Object.fromEntries(names.map((n) => [n, z.string().openapi({ param: { name: n, in: 'path' } })]))) } } : {}),
+      responses: { default: { description: `As ${route.method} ${native}, with snake_case keys` } },
+    });
+  }
 }
