@@ -106,6 +106,8 @@ describe('engine correctness on job runs', () => {
     assert.equal(entity.unchangedRecordCount, String(RECORDS - 1));
     assert.deepEqual((await logs(next.id)).map((e: { originId: string; action: string }) => [e.originId, e.action]), [[victim.originId, 'created']]);
     assert.equal((await call(stack.app, 'GET', `/api/v1/jobs/${job.jobId}/tasks/999999/contracts`)).status, 404);
+    assert.equal((await call(stack.app, 'GET', `/api/v1/jobs/${job.jobId}/tasks/${job.taskId}/contracts?limit=0`)).status, 400);
+    assert.equal((await call(stack.app, 'DELETE', `/api/v1/jobs/${job.jobId}/tasks/${job.taskId}/contracts/not-an-id`)).status, 400);
   });
 
   test('a register schema that refuses 2 of 100 objects: WARNING, 2 errors naming the field, 98 land', async () => {
