@@ -2,12 +2,11 @@
 // run and task, so a retried activity leaves the same rows behind.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { entityRuns, jobs, runProfiles, runs, syncStaging, tasks } from '../db/schema';
+import { entityRuns, jobs, runProfiles, LIVE_RUN_STATES, runs, syncStaging, tasks } from '../db/schema';
 import type { EntityCounters, EntityOutcomeState, RunError, RunOptions, RunPlan, RunState, StageMode, TaskPlan } from '../workflows/contracts';
 import { SyncError } from './errors';
 import type { RunLogWriter } from './run-logs';
 
-const LIVE_STATES: RunState[] = ['PENDING', 'RUNNING', 'OVERRUN'];
 
 function countColumns(c: EntityCounters) {
   return {
@@ -161,7 +160,7 @@ export function createRunStateActivities(db: Db, logs: RunLogWriter, onRunEnded:
         await tx
           .update(runs)
           .set({ state: args.state, errors: args.errors, endTime: new Date(), stateUpdateTime: new Date(), paused: false })
-          .where(and(eq(runs.id, args.runId), inArray(runs.state, LIVE_STATES)));
+          .where(and(eq(runs.id, args.runId), inArray(runs.state, [...LIVE_RUN_STATES])));
         await tx
           .update(entityRuns)
           .set({ state: 'SKIPPED', stateUpdateTime: new Date() })

@@ -2,10 +2,10 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { runs } from '../db/schema';
+import { LIVE_RUN_STATES, runs } from '../db/schema';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
-import { LIVE_RUN_STATES, reconcileRun } from './run-reconciler';
+import { reconcileRun } from './run-reconciler';
 
 export type RunRow = typeof runs.$inferSelect;
 

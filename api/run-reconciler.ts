@@ -3,12 +3,11 @@
 // live runs every few seconds; a run is never left RUNNING after its workflow is gone.
 import { WorkflowNotFoundError, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { and, eq, inArray, lt } from 'drizzle-orm';
-import { entityRuns, runs, type RunError, type RunState } from '../db/schema';
+import { entityRuns, LIVE_RUN_STATES, runs, type RunError, type RunState } from '../db/schema';
 import type { RunResult } from '../workflows/contracts';
 import { SynclineRunId } from '../workflows/search-attributes';
 import type { AppDeps } from './app';
 
-export const LIVE_RUN_STATES = ['PENDING', 'RUNNING', 'OVERRUN'] as const;
 /** A run younger than this may still be starting (its claim is written before the workflow starts). */
 const START_GRACE_MS = 30_000;
 const DEFAULT_INTERVAL_MS = 5_000;

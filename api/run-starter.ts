@@ -5,16 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { and, eq, inArray } from 'drizzle-orm';
-import { runs, type RunTrigger, type RunType } from '../db/schema';
+import { LIVE_RUN_STATES, runs, type RunTrigger, type RunType } from '../db/schema';
 import { connectedSystemWorkflowId, jobWorkflowId, type RunInput } from '../workflows/contracts';
 import type { jobRunWorkflow } from '../workflows/job-run.workflow';
 import { SynclineJobId, SynclineRunId, SynclineTrigger, SynclineWorkspaceId } from '../workflows/search-attributes';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
+import { reconcileRun } from './run-reconciler';
 
-export const LIVE_STATES = ['PENDING', 'RUNNING', 'OVERRUN'] as const;
-/** A PENDING run younger than this may be one whose start is still in flight. */
-const START_GRACE_MS = 30_000;
 /** How long a new run waits for the previous run's workflow to close after it recorded its end. */
 const PREVIOUS_RUN_CLOSE_MS = 10_000;
 
@@ -109,39 +107,17 @@ async function claim(deps: AppDeps, target: RunTarget, run: { runId: string; wor
   const [live] = await deps.db
     .select()
     .from(runs)
-    .where(and(owner, inArray(runs.state, [...LIVE_STATES])));
+    .where(and(owner, inArray(runs.state, [...LIVE_RUN_STATES])));
   const what = target.kind === 'job' ? `Job ${target.jobId}` : `Connected system ${target.connectedSystemId}`;
-  if (live && (await isStillRunning(deps, live))) {
+  // A live run whose workflow is gone (terminated outside Syncline, or its start never happened)
+  // gets its real end recorded, and the claim is tried again.
+  if (live && !(await reconcileRun(deps, live))) {
     throw new ApiError('CONFLICT', `${what} is already running: run ${live.id}`, { runId: live.id });
-  }
-  // The live run's workflow is gone (terminated outside Syncline, or its start never happened):
-  // record that, then claim again.
-  if (live) {
-    await deps.db
-      .update(runs)
-      .set({
-        state: 'FAILED',
-        endTime: new Date(),
-        stateUpdateTime: new Date(),
-        errors: [{ code: 'RUN_ORPHANED', message: 'The run workflow ended without recording its end' }],
-      })
-      .where(and(eq(runs.id, live.id), inArray(runs.state, [...LIVE_STATES])));
   }
   try {
     await insert();
   } catch (err) {
     if (isUniqueViolation(err)) throw new ApiError('CONFLICT', `${what} is already running`);
-    throw err;
-  }
-}
-
-async function isStillRunning(deps: AppDeps, run: typeof runs.$inferSelect): Promise<boolean> {
-  if (run.temporalRunId === null) return Date.now() - run.createdAt.getTime() < START_GRACE_MS;
-  try {
-    const handle = deps.temporal.client.workflow.getHandle(run.workflowId, undefined, { firstExecutionRunId: run.temporalRunId });
-    return (await handle.describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
 }

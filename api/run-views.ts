@@ -1,7 +1,7 @@
 // Reads runs from the read model and projects them onto the API's run shape.
 import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { entityRuns, runs } from '../db/schema';
+import { entityRuns, LIVE_RUN_STATES, runs } from '../db/schema';
 import { ApiError } from './errors';
 import type { RunView } from './schemas';
 
@@ -88,7 +88,7 @@ export async function currentRunView(db: Db, jobId: number): Promise<RunView | u
     .select()
     .from(runs)
     .where(eq(runs.jobId, jobId))
-    .orderBy(desc(inArray(runs.state, ['PENDING', 'RUNNING', 'OVERRUN'])), desc(runs.createdAt), desc(runs.id))
+    .orderBy(desc(inArray(runs.state, [...LIVE_RUN_STATES])), desc(runs.createdAt), desc(runs.id))
     .limit(1);
   return (await withEntityRuns(db, rows))[0];
 }

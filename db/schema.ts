@@ -133,6 +133,9 @@ export const runProfiles = pgTable(
 );
 
 export type RunState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'OVERRUN' | 'CANCELLED' | 'WARNING' | 'SKIPPED';
+/** States of a run that has not ended (the partial unique indexes below spell the same list). */
+export const LIVE_RUN_STATES = ['PENDING', 'RUNNING', 'OVERRUN'] as const satisfies readonly RunState[];
+export const isLiveRunState = (state: string): boolean => (LIVE_RUN_STATES as readonly string[]).includes(state);
 export type RunTrigger = 'MANUAL' | 'SCHEDULER' | 'INITIALIZATION' | 'RESUME';
 export interface RunError {
   code: string;

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, inArray, or } from 'drizzle-orm';
-import { connectedSystems, jobs, runs } from '../../../db/schema';
+import { connectedSystems, jobs, LIVE_RUN_STATES, runs } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { ApiError, errorResponses } from '../../errors';
 import { findConnectedSystem } from '../../lookups';
@@ -27,7 +27,7 @@ export function register(app: Router, deps: AppDeps) {
     const [live] = await deps.db
       .select({ id: runs.id })
       .from(runs)
-      .where(and(eq(runs.connectedSystemId, id), inArray(runs.state, ['PENDING', 'RUNNING', 'OVERRUN'])));
+      .where(and(eq(runs.connectedSystemId, id), inArray(runs.state, [...LIVE_RUN_STATES])));
     if (live) throw new ApiError('CONFLICT', `Connected system ${id} is running: run ${live.id}`, { runId: live.id });
     await deps.db.delete(connectedSystems).where(eq(connectedSystems.id, id));
     return c.body(null, 204);

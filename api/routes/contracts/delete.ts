@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, inArray } from 'drizzle-orm';
-import { contracts, runs } from '../../../db/schema';
+import { contracts, LIVE_RUN_STATES, runs } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { ApiError, errorResponses, notFound } from '../../errors';
 import { findTask } from '../../lookups';
@@ -27,7 +27,7 @@ export function register(app: Router, deps: AppDeps) {
     const [live] = await deps.db
       .select({ id: runs.id })
       .from(runs)
-      .where(and(eq(runs.jobId, jobId), inArray(runs.state, ['PENDING', 'RUNNING', 'OVERRUN'])));
+      .where(and(eq(runs.jobId, jobId), inArray(runs.state, [...LIVE_RUN_STATES])));
     if (live) throw new ApiError('CONFLICT', `Job ${jobId} is running: run ${live.id}`, { runId: live.id });
     const deleted = await deps.db
       .delete(contracts)

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, inArray } from 'drizzle-orm';
-import { jobs, runs } from '../../../db/schema';
+import { jobs, LIVE_RUN_STATES, runs } from '../../../db/schema';
 import { pauseSignal } from '../../../workflows/contracts';
 import type { AppDeps, Router } from '../../app';
 import { errorResponses } from '../../errors';
 import { findJob } from '../../lookups';
 import { findLiveJobRun, toRunWorkflow } from '../../run-control';
-import { LIVE_RUN_STATES, reconcileRun } from '../../run-reconciler';
+import { reconcileRun } from '../../run-reconciler';
 import { IdParam } from '../../schemas';
 
 export const PauseResponse = z.object({ jobId: z.number().int(), paused: z.boolean(), runId: z.string().uuid().nullable(), message: z.string() });

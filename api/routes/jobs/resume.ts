@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, inArray } from 'drizzle-orm';
-import { jobs, runs } from '../../../db/schema';
+import { jobs, LIVE_RUN_STATES, runs } from '../../../db/schema';
 import { resumeSignal } from '../../../workflows/contracts';
 import type { AppDeps, Router } from '../../app';
 import { ApiError, errorResponses } from '../../errors';
 import { findJob } from '../../lookups';
 import { findLiveJobRun, toRunWorkflow } from '../../run-control';
-import { LIVE_RUN_STATES, reconcileRun } from '../../run-reconciler';
+import { reconcileRun } from '../../run-reconciler';
 import { startRun } from '../../run-starter';
 import { IdParam } from '../../schemas';
 import { PauseResponse } from './pause';

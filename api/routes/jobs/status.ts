@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { isLiveRunState } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { errorResponses } from '../../errors';
 import { findJob } from '../../lookups';
@@ -22,7 +23,7 @@ export function register(app: Router, deps: AppDeps) {
     const { jobId } = c.req.valid('param');
     await findJob(deps.db, jobId);
     const run = (await currentRunView(deps.db, jobId)) ?? null;
-    const running = run !== null && ['PENDING', 'RUNNING', 'OVERRUN'].includes(run.state);
+    const running = run !== null && isLiveRunState(run.state);
     return c.json({ jobId, running, run }, 200);
   });
 }

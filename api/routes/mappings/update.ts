@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, inArray } from 'drizzle-orm';
-import { mappings, runs, tasks } from '../../../db/schema';
+import { mappings, LIVE_RUN_STATES, runs, tasks } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { ApiError, errorResponses, invalidField } from '../../errors';
 import { findMapping } from '../../lookups';
@@ -28,7 +28,7 @@ export function register(app: Router, deps: AppDeps) {
       .select({ runId: runs.id })
       .from(tasks)
       .innerJoin(runs, eq(runs.jobId, tasks.jobId))
-      .where(and(eq(tasks.mappingId, id), inArray(runs.state, ['PENDING', 'RUNNING', 'OVERRUN'])))
+      .where(and(eq(tasks.mappingId, id), inArray(runs.state, [...LIVE_RUN_STATES])))
       .limit(1);
     if (live) throw new ApiError('CONFLICT', `Mapping ${id} is used by a running job: run ${live.runId}`, { runId: live.runId });
     const [row] = await deps.db

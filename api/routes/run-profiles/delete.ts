@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { and, eq, inArray } from 'drizzle-orm';
-import { runProfiles, runs } from '../../../db/schema';
+import { runProfiles, LIVE_RUN_STATES, runs } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { ApiError, errorResponses } from '../../errors';
 import { findRunProfile } from './lookup';
@@ -21,7 +21,7 @@ export function register(app: Router, deps: AppDeps) {
     const [live] = await deps.db
       .select({ id: runs.id })
       .from(runs)
-      .where(and(eq(runs.runProfileId, runProfileId), inArray(runs.state, ['PENDING', 'RUNNING', 'OVERRUN'])));
+      .where(and(eq(runs.runProfileId, runProfileId), inArray(runs.state, [...LIVE_RUN_STATES])));
     if (live) throw new ApiError('CONFLICT', `Run profile ${runProfileId} is running: run ${live.id}`, { runId: live.id });
     await deps.db.delete(runProfiles).where(eq(runProfiles.id, runProfileId));
     return c.body(null, 204);

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import { isLiveRunState } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { errorResponses, notFound } from '../../errors';
 import { findRunView } from '../../run-views';
 
 /** How often the stream reads the run; the engine records progress every few seconds. */
 const POLL_MS = 1_000;
-const LIVE = new Set(['PENDING', 'RUNNING', 'OVERRUN']);
 
 export const route = createRoute({
   method: 'get',
@@ -30,7 +30,7 @@ export function register(app: Router, deps: AppDeps) {
       let id = 0;
       while (!stream.aborted) {
         const data = JSON.stringify(run);
-        if (!LIVE.has(run.state)) {
+        if (!isLiveRunState(run.state)) {
           await stream.writeSSE({ event: 'end', data, id: String(++id) });
           return;
         }

@@ -3,9 +3,8 @@
 // tasks once and caches their configuration, so editing them under it would mix two versions.
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
-import { mappings, runs, tasks } from '../../../db/schema';
+import { mappings, LIVE_RUN_STATES, runs, tasks } from '../../../db/schema';
 import { ApiError, invalidField } from '../../errors';
-import { LIVE_STATES } from '../../run-starter';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -19,7 +18,7 @@ export async function editJobTasks<T>(db: Db, jobId: number, options: { refuseWh
       const [live] = await tx
         .select({ id: runs.id })
         .from(runs)
-        .where(and(eq(runs.jobId, jobId), inArray(runs.state, [...LIVE_STATES])))
+        .where(and(eq(runs.jobId, jobId), inArray(runs.state, [...LIVE_RUN_STATES])))
         .limit(1);
       if (live) throw new ApiError('CONFLICT', `Job ${jobId} is running: run ${live.id}`, { runId: live.id });
     }
