@@ -1,6 +1,6 @@
-// Checks a five-field cron expression (minute hour day-of-month month day-of-week) the way
-// Temporal Schedules read it, so a bad one is refused when written, naming the part at fault.
-// Also accepts the @-shortcuts Temporal understands.
+// Checks a cron expression the way Temporal Schedules read it, so a bad one is refused when
+// written, naming the part at fault: 5 fields (minute hour day-of-month month day-of-week), 6 (and
+// year) or 7 (second first, and year), the @-shortcuts and `@every <duration>[/<offset>]`.
 
 interface CronField {
   name: string;
@@ -9,6 +9,8 @@ interface CronField {
   names?: string[];
 }
 
+const SECOND: CronField = { name: 'second', min: 0, max: 59 };
+const YEAR: CronField = { name: 'year', min: 1970, max: 2999 };
 const FIELDS: CronField[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
@@ -23,12 +25,16 @@ const SHORTCUTS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@dail
 export function cronProblem(expression: string): string | null {
   const text = expression.trim();
   if (SHORTCUTS.has(text.toLowerCase())) return null;
-  if (/^@every\s+\d+(ms|s|m|h|d)(\d+(ms|s|m|h|d))*$/i.test(text)) return null;
+  if (/^@every\b/i.test(text)) {
+    return /^@every\s+\d+[smhd](\/\d+[smhd])?$/i.test(text) ? null : '@every takes a duration such as 30s, 5m, 2h or 1d (optionally /<offset>)';
+  }
+  if (text.startsWith('@')) return `unknown shortcut ${text}`;
   const parts = text.split(/\s+/);
-  if (parts.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), found ${parts.length}`;
+  const fields = parts.length === 5 ? FIELDS : parts.length === 6 ? [...FIELDS, YEAR] : parts.length === 7 ? [SECOND, ...FIELDS, YEAR] : null;
+  if (!fields) return `expected 5 fields (minute hour day-of-month month day-of-week), 6 (and year) or 7 (second first, and year), found ${parts.length}`;
   for (const [i, part] of parts.entries()) {
-    const problem = fieldProblem(part, FIELDS[i]!);
-    if (problem) return `${FIELDS[i]!.name} field "${part}": ${problem}`;
+    const problem = fieldProblem(part, fields[i]!);
+    if (problem) return `${fields[i]!.name} field "${part}": ${problem}`;
   }
   return null;
 }

@@ -132,6 +132,47 @@ export const runProfiles = pgTable(
   (t) => [index('run_profiles_connected_system_idx').on(t.connectedSystemId)],
 );
 
+export const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'ALLOW_ALL'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+/** One step of a schedule: a job or a run profile. Steps sharing a stepIndex run in parallel. */
+export interface ScheduleStep {
+  stepIndex: number;
+  jobId?: number;
+  runProfileId?: number;
+  /** A FAILED, CANCELLED or SKIPPED step does not stop the steps after it. */
+  continueOnFailure: boolean;
+}
+
+/**
+ * A Temporal Schedule (id `syncline-schedule-<id>`) and what it runs. A job's own schedule
+ * (`jobs.options.schedule`) is a row with `jobId` set and the job as its only step.
+ */
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: integer('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Set for a job's own schedule, which only the job's schedule field changes. */
+    jobId: integer('job_id').references(() => jobs.id, { onDelete: 'cascade' }),
+    cron: jsonb('cron').$type<string[]>(),
+    /** Go-style duration ("30s", "2h") between firings; used when cron is null. */
+    interval: text('interval'),
+    timezone: text('timezone').notNull().default('UTC'),
+    steps: jsonb('steps').notNull().$type<ScheduleStep[]>(),
+    overlapPolicy: text('overlap_policy').notNull().default('SKIP').$type<OverlapPolicy>(),
+    catchupWindow: text('catchup_window').notNull().default('10m'),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Paused by POST /schedules/{id}/pause (or the job's pause) until unpaused. */
+    paused: boolean('paused').notNull().default(false),
+    /** How many overlap skips Temporal reported that are already recorded as SKIPPED runs. */
+    recordedSkips: bigint('recorded_skips', { mode: 'number' }).notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [index('schedules_workspace_idx').on(t.workspaceId), uniqueIndex('schedules_job_key').on(t.jobId)],
+);
+
 export type RunState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'OVERRUN' | 'CANCELLED' | 'WARNING' | 'SKIPPED';
 /** States of a run that has not ended (the partial unique indexes below spell the same list). */
 export const LIVE_RUN_STATES = ['PENDING', 'RUNNING', 'OVERRUN'] as const satisfies readonly RunState[];
@@ -152,7 +193,10 @@ export const runs = pgTable(
     /** Set for run-profile runs: one live stage per connected system. */
     connectedSystemId: integer('connected_system_id').references(() => connectedSystems.id, { onDelete: 'cascade' }),
     runType: text('run_type').$type<RunType>(),
+    /** The schedule that started it; kept as a plain id so history outlives the schedule. */
     scheduleId: integer('schedule_id'),
+    /** A schedule step's run: the schedule run (its parent) that started it. */
+    parentRunId: uuid('parent_run_id'),
     state: text('state').notNull().$type<RunState>(),
     trigger: text('trigger').notNull().$type<RunTrigger>(),
     syncType: text('sync_type').notNull().default('FULL').$type<'FULL' | 'INCREMENTAL'>(),
@@ -176,6 +220,8 @@ export const runs = pgTable(
       .on(t.connectedSystemId)
       .where(sql`state in ('PENDING', 'RUNNING', 'OVERRUN')`),
     index('runs_run_profile_idx').on(t.runProfileId, t.createdAt),
+    index('runs_schedule_idx').on(t.scheduleId, t.createdAt),
+    index('runs_parent_idx').on(t.parentRunId),
   ],
 );
 

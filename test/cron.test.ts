@@ -9,6 +9,17 @@ describe('cron expressions', () => {
     }
   });
 
+  test('6 fields add a year, 7 put seconds first; @every takes a duration and an offset', () => {
+    assert.equal(cronProblem('0 2 * * * 2027'), null);
+    assert.equal(cronProblem('*/5 * * * * * *'), null);
+    assert.equal(cronProblem('@every 2s'), null);
+    assert.equal(cronProblem('@every 1h/15m'), null);
+    assert.equal(cronProblem('0 2 * * * 1800'), 'year field "1800": 1800 is outside 1970-2999');
+    assert.equal(cronProblem('60 * * * * * *'), 'second field "60": 60 is outside 0-59');
+    assert.match(cronProblem('@every soon') ?? '', /@every takes a duration/);
+    assert.equal(cronProblem('@fortnightly'), 'unknown shortcut @fortnightly');
+  });
+
   test('a bad expression names the field and the problem', () => {
     assert.equal(cronProblem('61 * * * *'), 'minute field "61": 61 is outside 0-59');
     assert.equal(cronProblem('* 24 * * *'), 'hour field "24": 24 is outside 0-23');
