@@ -1,5 +1,6 @@
 // Every activity the worker registers, built from explicit dependencies. Workflows import the
 // `Activities` type only.
+import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
 import type { SecretBox } from '../db/secrets';
 import type { UnitStart } from '../workflows/contracts';
@@ -7,6 +8,7 @@ import type { ConnectionPools } from './connectors/postgres-destination';
 import { withFailureCodes } from './errors';
 import { createRunLogWriter, type LogRetention } from './run-logs';
 import { createRunStateActivities } from './run-state';
+import { createScheduleRunActivities } from './schedule-runs';
 import { detectDeletions } from './steps/detect-deletions';
 import { diffPage } from './steps/diff-page';
 import { exportPage, type ExportPageArgs } from './steps/export-page';
@@ -23,11 +25,13 @@ export interface ActivityDeps {
   secretBox: SecretBox;
   pools: ConnectionPools;
   logRetention?: LogRetention;
+  /** The process's Temporal client: schedule runs read their schedule's next start time. */
+  temporal: Client;
 }
 
 export const DEFAULT_LOG_RETENTION: LogRetention = { successDays: 7, errorDays: 30 };
 
-export function createActivities({ database, secretBox, pools, logRetention = DEFAULT_LOG_RETENTION }: ActivityDeps) {
+export function createActivities({ database, secretBox, pools, temporal, logRetention = DEFAULT_LOG_RETENTION }: ActivityDeps) {
   const { db, sql } = database;
   const contexts = createTaskContextLoader(db, secretBox);
   const context = (ref: { runId: string; taskId: number }) => contexts.load(ref.runId, ref.taskId);
@@ -35,6 +39,7 @@ export function createActivities({ database, secretBox, pools, logRetention = DE
   const runState = createRunStateActivities(db, logs, (runId) => contexts.forget(runId));
 
   return {
+    ...createScheduleRunActivities(db, temporal),
     beginRun: runState.beginRun,
     recordEntityProgress: runState.recordEntityProgress,
     finishEntityRun: runState.finishEntityRun,

@@ -111,8 +111,8 @@ export function createRunStateActivities(db: Db, logs: RunLogWriter, onRunEnded:
       await db.transaction(async (tx) => {
         const updated = await tx
           .update(runs)
-          .set({ state: 'RUNNING', startTime: sql`coalesce(${runs.startTime}, now())`, stateUpdateTime: new Date() })
-          .where(and(eq(runs.id, args.runId), inArray(runs.state, ['PENDING', 'RUNNING'])))
+          .set({ state: sql`case when ${runs.state} = 'OVERRUN' then 'OVERRUN' else 'RUNNING' end`, startTime: sql`coalesce(${runs.startTime}, now())`, stateUpdateTime: new Date() })
+          .where(and(eq(runs.id, args.runId), inArray(runs.state, [...LIVE_RUN_STATES])))
           .returning({ id: runs.id });
         if (updated.length === 0) throw new SyncError('RUN_NOT_FOUND', `Run ${args.runId} is not pending`, false);
         if (plan.units.length > 0) {

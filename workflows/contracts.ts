@@ -161,3 +161,36 @@ export function jobWorkflowId(jobId: number): string {
 export function connectedSystemWorkflowId(connectedSystemId: number): string {
   return `connected-system-${connectedSystemId}`;
 }
+
+/** Input of a schedule run: fixed when the Temporal Schedule is written, so only a reference. */
+export interface ScheduleRunInput {
+  scheduleId: number;
+}
+
+/** One step of a schedule run, as planned when the run begins. */
+export interface StepPlan {
+  stepIndex: number;
+  jobId?: number;
+  runProfileId?: number;
+  continueOnFailure: boolean;
+  /** "job 7 (accounts sync)", for messages. */
+  label: string;
+}
+
+export interface ScheduleRunPlan {
+  /** Steps grouped by stepIndex, in order; a group's steps run in parallel. */
+  groups: StepPlan[][];
+  /** When the schedule next fires after this run began: still running then means OVERRUN. */
+  nextStartTime: string | null;
+  workspaceId: number;
+}
+
+/** How a step's run starts: a child run workflow, or not at all. */
+export type StepStart =
+  | { started: true; workflowType: 'jobRunWorkflow' | 'runProfileWorkflow'; workflowId: string; workspaceId: number; jobId: number | null }
+  | { started: false; state: 'SKIPPED' | 'FAILED'; message: string };
+
+/** Workflow id base of a schedule's runs; Temporal appends each scheduled time. */
+export function scheduleWorkflowIdPrefix(scheduleId: number): string {
+  return `syncline-schedule-${scheduleId}`;
+}

@@ -43,7 +43,7 @@ export async function startTestStack(): Promise<TestStack> {
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    deps: { database, secretBox, pools },
+    deps: { database, secretBox, pools, temporal: env.client },
     workflowBundle,
   });
   const running = worker.run();
