@@ -15,6 +15,7 @@ import { registerJobRoutes } from './routes/jobs';
 import { registerMappingRoutes } from './routes/mappings';
 import { registerRunProfileRoutes } from './routes/run-profiles';
 import { registerRunRoutes } from './routes/runs';
+import { registerScheduleRoutes } from './routes/schedules';
 import { registerTaskRoutes } from './routes/tasks';
 import { registerWorkspaceRoutes } from './routes/workspaces';
 
@@ -68,12 +69,13 @@ export function createApp(deps: AppDeps): Router {
   registerTaskRoutes(api, deps);
   registerContractRoutes(api, deps);
   registerRunRoutes(api, deps);
+  registerScheduleRoutes(api, deps);
   app.route('/api/v1', api);
   registerCDataRoutes(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Syncline API', version: '1.0.0', description: 'Data synchronisation on Temporal: jobs, tasks, runs, run profiles, mappings.' },
+    info: { title: 'Syncline API', version: '1.0.0', description: 'Data synchronisation on Temporal: jobs, tasks, runs, run profiles, mappings, schedules.' },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   return app;

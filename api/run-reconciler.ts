@@ -7,6 +7,7 @@ import { entityRuns, LIVE_RUN_STATES, runs, type RunError, type RunState } from 
 import type { RunResult } from '../workflows/contracts';
 import { SynclineRunId } from '../workflows/search-attributes';
 import type { AppDeps } from './app';
+import { recordOverlapSkips } from './schedule-monitor';
 
 /** A run younger than this may still be starting (its claim is written before the workflow starts). */
 const START_GRACE_MS = 30_000;
@@ -90,13 +91,16 @@ export async function reconcileLiveRuns(deps: AppDeps): Promise<string[]> {
   return closed;
 }
 
-/** Sweeps every `intervalMs` until stopped; sweeps never overlap. */
+/** Sweeps live runs, then schedules' overlap skips, every `intervalMs` until stopped; sweeps never overlap. */
 export function startRunReconciler(deps: AppDeps, intervalMs = DEFAULT_INTERVAL_MS): { stop(): Promise<void> } {
   let stopped = false;
   let current: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     if (stopped) return;
-    current = current.then(() => reconcileLiveRuns(deps)).catch((err: unknown) => (deps.log ?? console.error)('run reconciliation failed', err));
+    current = current
+      .then(() => reconcileLiveRuns(deps))
+      .then(() => recordOverlapSkips(deps))
+      .catch((err: unknown) => (deps.log ?? console.error)('run reconciliation failed', err));
   }, intervalMs);
   return {
     async stop() {

@@ -41,13 +41,16 @@ export function runView(run: RunRow, entities: EntityRunRow[]): RunView {
     name:
       run.jobId !== null
         ? `workspaces/${run.workspaceId}/jobs/${run.jobId}/runs/${run.id}`
-        : `workspaces/${run.workspaceId}/connectedSystems/${run.connectedSystemId}/runProfiles/${run.runProfileId}/runs/${run.id}`,
+        : run.runProfileId !== null || run.connectedSystemId !== null
+          ? `workspaces/${run.workspaceId}/connectedSystems/${run.connectedSystemId}/runProfiles/${run.runProfileId}/runs/${run.id}`
+          : `workspaces/${run.workspaceId}/schedules/${run.scheduleId}/runs/${run.id}`,
     id: run.id,
     jobId: run.jobId,
     runProfileId: run.runProfileId,
     connectedSystemId: run.connectedSystemId,
     runType: run.runType,
     scheduleId: run.scheduleId,
+    parentRunId: run.parentRunId,
     state: run.state,
     trigger: run.trigger,
     syncType: run.syncType,
@@ -94,6 +97,8 @@ export async function currentRunView(db: Db, jobId: number): Promise<RunView | u
 }
 
 export interface RunFilter {
+  scheduleId?: number;
+  parentRunId?: string;
   workspaceId?: number;
   jobId?: number;
   trigger?: string;
@@ -131,6 +136,8 @@ export async function listRunViews(db: Db, filter: RunFilter, limit: number, cur
       and(
         filter.workspaceId !== undefined ? eq(runs.workspaceId, filter.workspaceId) : undefined,
         filter.jobId !== undefined ? eq(runs.jobId, filter.jobId) : undefined,
+        filter.scheduleId !== undefined ? eq(runs.scheduleId, filter.scheduleId) : undefined,
+        filter.parentRunId !== undefined ? eq(runs.parentRunId, filter.parentRunId) : undefined,
         filter.trigger !== undefined ? eq(runs.trigger, filter.trigger as RunRow['trigger']) : undefined,
         filter.connectedSystemId !== undefined ? eq(runs.connectedSystemId, filter.connectedSystemId) : undefined,
         filter.runProfileId !== undefined ? eq(runs.runProfileId, filter.runProfileId) : undefined,

@@ -67,6 +67,7 @@ export const RunSchema = z
     connectedSystemId: z.number().int().nullable(),
     runType: z.enum(['FullImport', 'DeltaImport', 'FullSynchronisation', 'DeltaSynchronisation', 'Export']).nullable(),
     scheduleId: z.number().int().nullable(),
+    parentRunId: z.string().uuid().nullable().openapi({ description: 'A schedule step’s run: the schedule run that started it' }),
     state: RunState,
     trigger: z.enum(['SCHEDULER', 'INITIALIZATION', 'RESUME', 'MANUAL']),
     syncType: z.enum(['FULL', 'INCREMENTAL']),

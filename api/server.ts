@@ -6,6 +6,7 @@ import { createDatabase } from '../db/client';
 import { createSecretBox } from '../db/secrets';
 import { createApp, type AppDeps } from './app';
 import { startRunReconciler } from './run-reconciler';
+import { reconcileSchedules } from './schedule-monitor';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,6 +23,12 @@ async function main(): Promise<void> {
     secretBox,
     ...(config.adminKey ? { adminKey: config.adminKey } : {}),
   };
+  // Schedules present on one side only (a crash between the two writes, a hand-made change) are
+  // put back in step before the API serves.
+  const reconciled = await reconcileSchedules(deps);
+  if (reconciled.created.length + reconciled.deleted.length > 0) {
+    console.log(`schedules reconciled: created in Temporal ${JSON.stringify(reconciled.created)}, deleted from Temporal ${JSON.stringify(reconciled.deleted)}`);
+  }
   const app = createApp(deps);
   // Runs whose workflow ended without recording it (terminated from Temporal UI, say) get their real end.
   const reconciler = startRunReconciler(deps);

@@ -202,8 +202,9 @@ describe('CData-compatible routes under /api.rsc/v2', () => {
     const unknownWorkspace = await v2('POST', '/workspaces/999999/jobs', SEED_CREATE_JOB);
     assertProblem(unknownWorkspace, 404, 'NOT_FOUND');
 
-    const scheduled = await v2('PUT', `/jobs/${seedJobId}`, { schedule: { Enabled: true, Cron: '0 * * * *' } });
-    assertProblem(scheduled, 422, 'VALIDATION_ERROR', 'schedule.Enabled');
+    // The cron goes to a Temporal Schedule: one it cannot read is a 400 naming the caller's key.
+    const badCron = await v2('PUT', `/jobs/${seedJobId}`, { schedule: { Enabled: true, Cron: '61 * * * *' } });
+    assertProblem(badCron, 400, 'BAD_REQUEST', 'schedule.Cron');
 
     const badBatch = await v2('PUT', `/jobs/${seedJobId}`, { batch_size: 0 });
     assertProblem(badBatch, 422, 'VALIDATION_ERROR', 'batch_size');

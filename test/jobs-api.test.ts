@@ -73,9 +73,9 @@ describe('API: jobs', () => {
     await call(stack.app, 'DELETE', `/api/v1/jobs/${created.body.id}`);
   });
 
-  test('a cron the scheduler cannot read answers 422 naming schedule.cron', async () => {
+  test('a cron the scheduler cannot read answers 400 naming schedule.cron', async () => {
     const res = await call(stack.app, 'POST', `/api/v1/workspaces/${job.workspaceId}/jobs`, { name: 'x', ...connections, schedule: { enabled: false, cron: '61 * * * *' } });
-    assert.equal(res.status, 422);
+    assert.equal(res.status, 400);
     assert.equal(res.body.errors[0].path, 'schedule.cron');
     assert.match(res.body.errors[0].message, /minute field "61": 61 is outside 0-59/);
   });

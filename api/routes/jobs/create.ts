@@ -5,7 +5,8 @@ import { errorResponses } from '../../errors';
 import { findWorkspace } from '../../lookups';
 import { IdParam } from '../../schemas';
 import { checkJobConnections } from './connections';
-import { JobBody, jobColumns, JobSchema, jobView } from './schema';
+import { syncJobSchedule, withScheduleChanges } from '../../schedule-store';
+import { checkJobSchedule, JobBody, jobColumns, JobSchema, jobView } from './schema';
 
 export const route = createRoute({
   method: 'post',
@@ -21,7 +22,12 @@ export function register(app: Router, deps: AppDeps) {
     const body = c.req.valid('json');
     await findWorkspace(deps.db, workspaceId);
     await checkJobConnections(deps.db, workspaceId, body);
-    const [row] = await deps.db.insert(jobs).values({ workspaceId, ...jobColumns(body) }).returning();
-    return c.json(jobView(row!), 201);
+    checkJobSchedule(body);
+    const row = await withScheduleChanges(deps, async (tx, changes) => {
+      const [job] = await tx.insert(jobs).values({ workspaceId, ...jobColumns(body) }).returning();
+      await syncJobSchedule(tx, changes, job!);
+      return job!;
+    });
+    return c.json(jobView(row), 201);
   });
 }

@@ -7,6 +7,7 @@ import { errorResponses } from '../../errors';
 import { findJob } from '../../lookups';
 import { findLiveJobRun, toRunWorkflow } from '../../run-control';
 import { reconcileRun } from '../../run-reconciler';
+import { syncJobSchedule, withScheduleChanges } from '../../schedule-store';
 import { IdParam } from '../../schemas';
 
 export const PauseResponse = z.object({ jobId: z.number().int(), paused: z.boolean(), runId: z.string().uuid().nullable(), message: z.string() });
@@ -17,7 +18,7 @@ export const route = createRoute({
   tags: ['Jobs'],
   summary: 'Pause the job and its running run',
   description:
-    'The running run finishes the page in flight and waits at the page boundary, still RUNNING with paused=true and latestPauseTime set. The job stays paused (its schedule holds) until resume.',
+    'The running run finishes the page in flight and waits at the page boundary, still RUNNING with paused=true and latestPauseTime set. The job stays paused, and its Temporal Schedule with it, until resume.',
   request: { params: IdParam('jobId') },
   responses: { 202: { description: 'Pause requested', content: { 'application/json': { schema: PauseResponse } } }, ...errorResponses },
 });
@@ -26,7 +27,11 @@ export function register(app: Router, deps: AppDeps) {
   app.openapi(route, async (c) => {
     const { jobId } = c.req.valid('param');
     await findJob(deps.db, jobId);
-    await deps.db.update(jobs).set({ paused: true, updatedAt: new Date() }).where(eq(jobs.id, jobId));
+    // The job's Temporal Schedule (if any) is paused with it.
+    await withScheduleChanges(deps, async (tx, changes) => {
+      const [job] = await tx.update(jobs).set({ paused: true, updatedAt: new Date() }).where(eq(jobs.id, jobId)).returning();
+      await syncJobSchedule(tx, changes, job!);
+    });
     const run = await findLiveJobRun(deps.db, jobId);
     if (!run || (await reconcileRun(deps, run))) {
       return c.json({ jobId, paused: true, runId: null, message: `Job ${jobId} paused; no run was in flight` }, 202);

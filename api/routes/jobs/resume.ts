@@ -8,6 +8,7 @@ import { findJob } from '../../lookups';
 import { findLiveJobRun, toRunWorkflow } from '../../run-control';
 import { reconcileRun } from '../../run-reconciler';
 import { startRun } from '../../run-starter';
+import { syncJobSchedule, withScheduleChanges } from '../../schedule-store';
 import { IdParam } from '../../schemas';
 import { PauseResponse } from './pause';
 
@@ -30,7 +31,10 @@ export function register(app: Router, deps: AppDeps) {
     const run = live && !(await reconcileRun(deps, live)) ? live : undefined;
     if (!job.paused && !run?.paused) throw new ApiError('CONFLICT', `Job ${jobId} is not paused`);
 
-    await deps.db.update(jobs).set({ paused: false, updatedAt: new Date() }).where(eq(jobs.id, jobId));
+    await withScheduleChanges(deps, async (tx, changes) => {
+      const [resumed] = await tx.update(jobs).set({ paused: false, updatedAt: new Date() }).where(eq(jobs.id, jobId)).returning();
+      await syncJobSchedule(tx, changes, resumed!);
+    });
     if (run) {
       await toRunWorkflow(deps, run, (handle) => handle.signal(resumeSignal));
       await deps.db

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { jobs } from '../../../db/schema';
-import { cronProblem } from '../../cron';
+import { ApiError } from '../../errors';
+import { checkTiming } from '../../schedule-spec';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier');
 
@@ -11,7 +12,11 @@ const JobFields = z
     type: z.enum(['Standard', 'SyncAll', 'LoadFolder', 'ChangeDataCapture', 'ReverseETL']).default('Standard'),
     sourceConnectionId: z.number().int().positive(),
     destinationConnectionId: z.number().int().positive(),
-    schedule: z.object({ enabled: z.boolean(), cron: z.string().optional() }).strict().optional(),
+    schedule: z
+      .object({ enabled: z.boolean(), cron: z.string().optional() })
+      .strict()
+      .optional()
+      .openapi({ description: 'A Temporal Schedule that runs the job with trigger SCHEDULER (overlap policy SKIP, UTC). Disabled: the schedule is kept paused.' }),
     sendEmail: z.boolean().optional(),
     emailTo: z.array(z.email()).optional(),
     emailSubject: z.string().max(500).optional(),
@@ -40,15 +45,20 @@ const JobFields = z
   })
   .strict();
 
-export const JobBody = JobFields.superRefine((job, ctx) => {
-    // An empty cron with the schedule disabled is the seed's way of saying "no schedule".
-    const cron = job.schedule?.cron;
-    const problem = cron && cron.trim() !== '' ? cronProblem(cron) : null;
-    if (problem) ctx.addIssue({ code: 'custom', path: ['schedule', 'cron'], message: problem });
-    if (job.schedule?.enabled) {
-      ctx.addIssue({ code: 'custom', path: ['schedule', 'enabled'], message: 'job schedules are not available yet; create the job unscheduled' });
-    }
-  });
+export const JobBody = JobFields;
+
+/**
+ * The job's schedule is written to a Temporal Schedule: a cron it cannot read is a 400 naming
+ * `schedule.cron`. An empty cron with the schedule disabled is the seed's way of saying "no schedule".
+ */
+export function checkJobSchedule(body: JobBodyInput): void {
+  const cron = body.schedule?.cron?.trim();
+  if (!cron) {
+    if (body.schedule?.enabled) throw new ApiError('BAD_REQUEST', 'schedule.cron: an enabled schedule needs a cron', { errors: [{ path: 'schedule.cron', message: 'an enabled schedule needs a cron' }] });
+    return;
+  }
+  checkTiming({ cron: [cron] }, 'schedule.');
+}
 
 export type JobBodyInput = z.infer<typeof JobBody>;
 

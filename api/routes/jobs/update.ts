@@ -7,7 +7,8 @@ import { findJob } from '../../lookups';
 import { findLiveJobRun } from '../../run-control';
 import { IdParam } from '../../schemas';
 import { checkJobConnections } from './connections';
-import { JobBody, jobColumns, JobSchema, jobView } from './schema';
+import { syncJobSchedule, withScheduleChanges } from '../../schedule-store';
+import { checkJobSchedule, JobBody, jobColumns, JobSchema, jobView } from './schema';
 
 export const route = createRoute({
   method: 'put',
@@ -27,11 +28,16 @@ export function register(app: Router, deps: AppDeps) {
     const live = await findLiveJobRun(deps.db, jobId);
     if (live) throw new ApiError('CONFLICT', `Job ${jobId} is running (run ${live.id}); update it when the run has ended`, { runId: live.id });
     await checkJobConnections(deps.db, job.workspaceId, body);
-    const [row] = await deps.db
-      .update(jobs)
-      .set({ ...jobColumns(body), updatedAt: new Date() })
-      .where(eq(jobs.id, jobId))
-      .returning();
-    return c.json(jobView(row!), 200);
+    checkJobSchedule(body);
+    const row = await withScheduleChanges(deps, async (tx, changes) => {
+      const [updated] = await tx
+        .update(jobs)
+        .set({ ...jobColumns(body), updatedAt: new Date() })
+        .where(eq(jobs.id, jobId))
+        .returning();
+      await syncJobSchedule(tx, changes, updated!);
+      return updated!;
+    });
+    return c.json(jobView(row), 200);
   });
 }
