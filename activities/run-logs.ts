@@ -17,6 +17,7 @@ export interface RunLogEntry {
 }
 
 export interface RunLogWriter {
+  readonly retention: LogRetention;
   write(runId: string, taskId: number, entries: RunLogEntry[]): Promise<void>;
   /** Deletes entries past their retention. */
   prune(): Promise<number>;
@@ -24,6 +25,7 @@ export interface RunLogWriter {
 
 export function createRunLogWriter(sql: Sql, retention: LogRetention): RunLogWriter {
   return {
+    retention,
     async write(runId, taskId, entries) {
       if (entries.length === 0) return;
       const rows = entries.map((e) => ({ origin_id: e.originId, action: e.action, target_id: e.targetId ?? null, error: e.error ?? null }));

@@ -88,11 +88,11 @@ export async function waitForRun(app: Router, runId: string, timeoutMs = 30 * 60
 }
 
 /** Prints one line and saves the figures with the machine's facts under bench/results/. */
-export async function saveResult(name: string, figures: Record<string, unknown>, database: TestDatabase): Promise<void> {
+export async function saveResult(name: string, figures: Record<string, unknown>, database: TestDatabase, opts: { quiet?: boolean } = {}): Promise<void> {
   const [pg] = await database.sql<{ version: string }[]>`select version()`;
   const result = { scenario: name, ...figures, node: process.version, cores: os.cpus().length, postgres: pg!.version, date: new Date().toISOString() };
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${name}-${result.date.slice(0, 19).replaceAll(':', '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result));
+  if (!opts.quiet) console.log(JSON.stringify(result));
 }

@@ -7,6 +7,7 @@ import { readSourcePage } from '../connectors/sources';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
 import { hashObject } from '../hashing';
+import { analyzeAsTablesGrow } from '../statistics';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 
@@ -69,6 +70,7 @@ export async function importPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
   }
 
   const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0 } : await stageRows(sql, ctx, args, rows);
+  await analyzeAsTablesGrow(sql, args.pageNo);
   return {
     fetched: page.records.length,
     ...outcome,

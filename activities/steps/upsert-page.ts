@@ -61,12 +61,16 @@ export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext,
         where r.workspace_id = ${ctx.workspaceId} and r.object_type = ${ctx.targetEntity} and r.external_key = ${keys}`;
     }
 
-    const outcomes = await tx<{ external_id: string; action: 'create' | 'update' | 'delete' }[]>`
-      select s.external_id, s.action from sync_staging s where ${ofPage} and s.action in ('create', 'update', 'delete')`;
-    return { queued: queued.count + queuedDeletes, outcomes };
+    // The page's outcomes go to the run log straight from the staging rows, never through the worker.
+    await tx`
+      insert into run_logs (run_id, task_id, origin_id, action, expires_at)
+      select s.run_id, s.task_id, s.external_id,
+             case s.action when 'create' then 'created' when 'update' then 'updated' else 'deleted' end,
+             now() + make_interval(days => ${logs.retention.successDays}::int)
+      from sync_staging s where ${ofPage} and s.action in ('create', 'update', 'delete')
+      on conflict (run_id, task_id, origin_id, action) do nothing`;
+    return { queued: queued.count + queuedDeletes };
   });
 
-  const verb = { create: 'created', update: 'updated', delete: 'deleted' } as const;
-  await logs.write(page.runId, page.taskId, logged.outcomes.map((o) => ({ originId: o.external_id, action: verb[o.action] })));
   return { queued: logged.queued };
 }

@@ -1,0 +1,298 @@
+// `npm run bench [-- --scenario NAME] [--records N] [--page-size P]`: end-to-end figures against the
+// real stack (Temporal dev server, PostgreSQL, the built worker in its own process, a generated
+// HTTP source), every scenario through the public API. Prints one table row per scenario and saves
+// the figures under bench/results/. Every figure comes from a run whose destination holds exactly
+// the source's rows (count and checksum), or the bench fails.
+//
+//   raw-copy    COPY of the rows straight into a table with postgres.js: this machine's ceiling
+//   full-http   N records HTTP JSON → PostgreSQL table, empty destination
+//   delta-1pct  the same job again with 1% of the source records changed
+//   unchanged   the same job again with nothing changed
+//   full-pg     N-row PostgreSQL table (the raw-copy table) → another PostgreSQL table
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { expectedChecksum, generatedRecord, startGeneratedSource } from './generated-source';
+import { call, saveResult, startBenchStack, type BenchStack } from './harness';
+
+const SCENARIOS = ['raw-copy', 'full-http', 'delta-1pct', 'unchanged', 'full-pg'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const SEED = 1;
+const CHANGE_SEED = 2;
+
+const STEP_OF_ACTIVITY: Record<string, string> = {
+  importPage: 'import',
+  mapPage: 'map',
+  diffPage: 'diff',
+  upsertPage: 'upsert',
+  exportPage: 'export',
+};
+
+interface RunFigures {
+  scenario: Scenario;
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  ratioToRawCopy: number | null;
+  stepSeconds: Record<string, number>;
+  temporalOverheadSeconds: number;
+  temporalOverheadShare: number;
+  workerPeakRssMb: number;
+  executions: number;
+  maxHistoryEvents: number;
+  largestPayloadBytes: number;
+  sourceRequests: number;
+  state: string;
+  counts: Record<string, number>;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { scenario: { type: 'string', default: 'all' }, records: { type: 'string', default: '1000000' }, 'page-size': { type: 'string', default: '10000' } },
+  });
+  const records = Number(values.records);
+  const pageSize = Number(values['page-size']);
+  if (!Number.isInteger(records) || records < 1) throw new Error(`--records must be a positive integer, got ${values.records}`);
+  const wanted = values.scenario === 'all' ? [...SCENARIOS] : [values.scenario as Scenario];
+  if (!wanted.every((s) => SCENARIOS.includes(s))) throw new Error(`--scenario must be one of all, ${SCENARIOS.join(', ')}`);
+
+  const stack = await startBenchStack();
+  const source = await startGeneratedSource({ records, seed: SEED });
+  const rows: RunFigures[] = [];
+  try {
+    const { app, database } = stack;
+    const ws = await call(app, 'POST', '/api/v1/workspaces', { name: 'bench' });
+    const warehouse = await call(app, 'POST', '/api/v1/synchronisation/connected-systems', {
+      workspaceId: ws.id,
+      name: 'warehouse',
+      connectorType: 'postgres',
+      config: { ...database.connection, schema: 'warehouse' },
+    });
+    const mapping = await call(app, 'POST', '/api/v1/mappings', {
+      workspaceId: ws.id,
+      name: 'people',
+      mapping: { id: 'id', name: 'name', email: 'email', active: 'active', score: 'score', city: 'address.city', zip: 'address.zip', tags: 'tags', updated_at: 'updatedAt' },
+    });
+
+    // raw-copy: the same rows COPYed into a table; full-pg later reads this table.
+    const rawStarted = Date.now();
+    await database.sql.unsafe(`create schema bench_source;
+      create table bench_source.people (id bigint primary key, name text, email text, active boolean, score numeric, "createdAt" timestamptz,
+        "updatedAt" timestamptz, address jsonb, tags jsonb, version int)`);
+    const writable = await database.sql`copy bench_source.people from stdin`.writable();
+    await new Promise<void>((resolve, reject) => {
+      writable.on('error', reject);
+      writable.on('finish', resolve);
+      let id = 1;
+      const escape = (s: string) => s.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n');
+      const pump = () => {
+        while (id <= records) {
+          const chunk: string[] = [];
+          for (const end = Math.min(records, id + 999); id <= end; id++) {
+            const r = generatedRecord(id, SEED, null);
+            chunk.push(
+              [r.id, escape(r.name), escape(r.email), r.active, r.score, r.createdAt, r.updatedAt, escape(JSON.stringify(r.address)), escape(JSON.stringify(r.tags)), r.version].join('\t') + '\n',
+            );
+          }
+          if (!writable.write(chunk.join(''))) return void writable.once('drain', pump);
+        }
+        writable.end();
+      };
+      pump();
+    });
+    const rawSeconds = (Date.now() - rawStarted) / 1000;
+    const rawRate = Math.round(records / rawSeconds);
+    if (wanted.includes('raw-copy')) {
+      rows.push({ ...emptyFigures('raw-copy', records), seconds: round(rawSeconds), recordsPerSecond: rawRate, ratioToRawCopy: 1, state: 'SUCCEEDED' });
+    }
+
+    const runJob = async (scenario: Scenario, jobId: number, changeSeed: number | null, table: string, requestsBefore: () => number) => {
+      const started = Date.now();
+      const before = requestsBefore();
+      const { runId } = await call(app, 'POST', `/api/v1/jobs/${jobId}/execute`, {});
+      const run = await waitForEnd(app, runId);
+      const seconds = (Date.now() - started) / 1000;
+      const verified = await verifyDestination(stack, table, records, changeSeed);
+      const history = await historyFigures(stack.client, runId);
+      const entity = run.entityRuns[0] ?? {};
+      const activitySeconds = Object.values(history.activitySeconds).reduce((a, b) => a + b, 0);
+      const figures: RunFigures = {
+        scenario,
+        records,
+        seconds: round(seconds),
+        recordsPerSecond: Math.round(records / seconds),
+        ratioToRawCopy: round(records / seconds / rawRate, 3),
+        stepSeconds: Object.fromEntries(Object.entries(history.activitySeconds).map(([k, v]) => [k, round(v)])),
+        temporalOverheadSeconds: round(seconds - activitySeconds),
+        temporalOverheadShare: round((seconds - activitySeconds) / seconds, 3),
+        workerPeakRssMb: stack.workerPeakRssMb(),
+        executions: history.executions,
+        maxHistoryEvents: history.maxEvents,
+        largestPayloadBytes: history.largestPayload,
+        sourceRequests: requestsBefore() - before,
+        state: run.state,
+        counts: {
+          extracted: Number(entity.extractedRecordCount ?? 0),
+          new: Number(entity.newRecordCount ?? 0),
+          changed: Number(entity.changedRecordCount ?? 0),
+          unchanged: Number(entity.unchangedRecordCount ?? 0),
+          errors: Number(entity.errorRecordCount ?? 0),
+        },
+      };
+      if (run.state !== 'SUCCEEDED') throw new Error(`${scenario}: run ended ${run.state}: ${JSON.stringify(run.errors)}`);
+      if (!verified.ok) throw new Error(`${scenario}: destination does not match the source: ${JSON.stringify(verified)}`);
+      return figures;
+    };
+
+    const needsHttp = wanted.some((s) => s === 'full-http' || s === 'delta-1pct' || s === 'unchanged');
+    if (needsHttp) {
+      const http = await call(app, 'POST', '/api/v1/synchronisation/connected-systems', {
+        workspaceId: ws.id,
+        name: 'people api',
+        connectorType: 'http-json',
+        config: { baseUrl: source.url, pagination: { type: 'page', pageParam: 'page', sizeParam: 'pageSize' }, totalPath: 'total' },
+      });
+      const job = await call(app, 'POST', `/api/v1/workspaces/${ws.id}/jobs`, { name: 'people over http', sourceConnectionId: http.id, destinationConnectionId: warehouse.id, batchSize: pageSize });
+      await call(app, 'POST', `/api/v1/jobs/${job.id}/tasks`, { sourceEntity: '/records', targetEntity: 'people_http', resultsPosition: 'data.items', mappingId: mapping.id });
+      const requests = () => source.requestCount;
+      const full = await runJob('full-http', job.id, null, 'warehouse.people_http', requests);
+      if (wanted.includes('full-http')) rows.push(full);
+      if (wanted.includes('delta-1pct')) {
+        source.changeSeed = CHANGE_SEED;
+        rows.push(await runJob('delta-1pct', job.id, CHANGE_SEED, 'warehouse.people_http', requests));
+      }
+      if (wanted.includes('unchanged')) rows.push(await runJob('unchanged', job.id, source.changeSeed, 'warehouse.people_http', requests));
+    }
+
+    if (wanted.includes('full-pg')) {
+      const pgSource = await call(app, 'POST', '/api/v1/synchronisation/connected-systems', {
+        workspaceId: ws.id,
+        name: 'people table',
+        connectorType: 'postgres',
+        config: { ...database.connection, schema: 'bench_source' },
+      });
+      const job = await call(app, 'POST', `/api/v1/workspaces/${ws.id}/jobs`, { name: 'people over pg', sourceConnectionId: pgSource.id, destinationConnectionId: warehouse.id, batchSize: pageSize });
+      await call(app, 'POST', `/api/v1/jobs/${job.id}/tasks`, { sourceEntity: 'people', targetEntity: 'people_pg', idField: 'id', mappingId: mapping.id });
+      rows.push(await runJob('full-pg', job.id, null, 'warehouse.people_pg', () => 0));
+    }
+
+    printTable(rows);
+    for (const row of rows) await saveResult(`bench-${row.scenario}`, { ...row, pageSize }, database, { quiet: true });
+  } finally {
+    await source.close();
+    await stack.stop();
+  }
+}
+
+function emptyFigures(scenario: Scenario, records: number): RunFigures {
+  return {
+    scenario,
+    records,
+    seconds: 0,
+    recordsPerSecond: 0,
+    ratioToRawCopy: null,
+    stepSeconds: {},
+    temporalOverheadSeconds: 0,
+    temporalOverheadShare: 0,
+    workerPeakRssMb: 0,
+    executions: 0,
+    maxHistoryEvents: 0,
+    largestPayloadBytes: 0,
+    sourceRequests: 0,
+    state: '',
+    counts: {},
+  };
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function waitForEnd(app: BenchStack['app'], runId: string): Promise<any> {
+  for (;;) {
+    const run = await call(app, 'GET', `/api/v1/runs/${runId}`);
+    if (!['PENDING', 'RUNNING', 'OVERRUN'].includes(run.state)) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The destination holds exactly the source's rows: same count, same checksum of key fields. */
+async function verifyDestination(stack: BenchStack, table: string, records: number, changeSeed: number | null) {
+  const [row] = await stack.database.sql.unsafe<{ n: number; checksum: string }[]>(
+    `select count(*)::int as n, md5(string_agg(_syncline_id || '|' || name || '|' || email || '|' || city, ',' order by _syncline_id::bigint)) as checksum from ${table}`,
+  );
+  const expected = expectedChecksum(records, SEED, changeSeed);
+  return { ok: row!.n === records && row!.checksum === expected, rows: row!.n, expectedRows: records, checksum: row!.checksum, expected };
+}
+
+/** Every execution of the run (continue-as-new chain): events, largest payload, time inside activities by step. */
+async function historyFigures(client: Client, runId: string) {
+  const executions: { workflowId: string; runId: string }[] = [];
+  // Visibility is eventually consistent: wait until the list stops growing and holds a closed execution.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    executions.length = 0;
+    for await (const e of client.workflow.list({ query: `SynclineRunId="${runId}"` })) executions.push({ workflowId: e.workflowId, runId: e.runId });
+    const open = await Promise.all(executions.map(async (e) => (await client.workflow.getHandle(e.workflowId, e.runId).describe()).status.name === 'RUNNING'));
+    if (executions.length > 0 && !open.some(Boolean)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const activitySeconds: Record<string, number> = {};
+  let maxEvents = 0;
+  let largestPayload = 0;
+  for (const e of executions) {
+    const history = await client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
+    const events = history.events ?? [];
+    maxEvents = Math.max(maxEvents, events.length);
+    largestPayload = Math.max(largestPayload, largestPayloadIn(events));
+    const typeOf = new Map<string, string>();
+    const startedAt = new Map<string, number>();
+    const ms = (t: any) => Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+    for (const ev of events) {
+      const id = String(ev.eventId);
+      if (ev.activityTaskScheduledEventAttributes) typeOf.set(id, ev.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+      if (ev.activityTaskStartedEventAttributes) startedAt.set(String(ev.activityTaskStartedEventAttributes.scheduledEventId), ms(ev.eventTime));
+      const done = ev.activityTaskCompletedEventAttributes ?? ev.activityTaskFailedEventAttributes ?? ev.activityTaskTimedOutEventAttributes;
+      if (done) {
+        const scheduled = String(done.scheduledEventId);
+        const type = typeOf.get(scheduled) ?? '?';
+        const step = STEP_OF_ACTIVITY[type] ?? 'bookkeeping';
+        const began = startedAt.get(scheduled);
+        if (began !== undefined) activitySeconds[step] = (activitySeconds[step] ?? 0) + (ms(ev.eventTime) - began) / 1000;
+      }
+    }
+  }
+  return { executions: executions.length, maxEvents, largestPayload, activitySeconds };
+}
+
+/** Largest `data` of any payload in the events (inputs, results, heartbeats, memos). */
+function largestPayloadIn(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (value instanceof Uint8Array) return 0;
+  const obj = value as Record<string, unknown>;
+  let largest = obj.data instanceof Uint8Array && 'metadata' in obj ? obj.data.length : 0;
+  for (const [key, child] of Object.entries(obj)) if (key !== 'data') largest = Math.max(largest, largestPayloadIn(child));
+  return largest;
+}
+
+function printTable(rows: RunFigures[]): void {
+  const header = ['scenario', 'records', 'seconds', 'rec/s', 'vs raw-copy', 'import', 'map', 'diff', 'upsert', 'export', 'other acts', 'temporal overhead', 'worker peak RSS', 'executions', 'max events', 'max payload', 'source requests'];
+  const lines = rows.map((r) => [
+    r.scenario,
+    r.records.toLocaleString('en-US'),
+    r.seconds.toFixed(1),
+    r.recordsPerSecond.toLocaleString('en-US'),
+    r.ratioToRawCopy === null ? '' : `${(r.ratioToRawCopy * 100).toFixed(1)}%`,
+    ...['import', 'map', 'diff', 'upsert', 'export', 'bookkeeping'].map((s) => (r.stepSeconds[s] === undefined ? '' : `${r.stepSeconds[s]!.toFixed(1)} s`)),
+    r.scenario === 'raw-copy' ? '' : `${r.temporalOverheadSeconds.toFixed(1)} s (${(r.temporalOverheadShare * 100).toFixed(1)}%)`,
+    r.workerPeakRssMb ? `${r.workerPeakRssMb} MB` : '',
+    r.executions ? String(r.executions) : '',
+    r.maxHistoryEvents ? String(r.maxHistoryEvents) : '',
+    r.largestPayloadBytes ? `${r.largestPayloadBytes} B` : '',
+    r.scenario.includes('http') || r.scenario === 'delta-1pct' || r.scenario === 'unchanged' ? String(r.sourceRequests) : '',
+  ]);
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const line of lines) console.log(`| ${line.join(' | ')} |`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
