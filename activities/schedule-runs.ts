@@ -3,14 +3,10 @@
 // workflow chose, so a retried activity writes nothing twice.
 import type { Client } from '@temporalio/client';
 import { and, eq, inArray, or } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { isUniqueViolation, type Db } from '../db/client';
 import { connectedSystems, jobs, LIVE_RUN_STATES, runProfiles, runs, schedules } from '../db/schema';
 import { connectedSystemWorkflowId, jobWorkflowId, scheduleWorkflowIdPrefix, type RunError, type RunState, type ScheduleRunPlan, type StepPlan, type StepStart } from '../workflows/contracts';
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return (e.code ?? e.cause?.code) === '23505';
-}
 
 /** Marks live runs OVERRUN: still running when their schedule's next start came. */
 export async function markOverrun(db: Db, where: ReturnType<typeof eq>): Promise<number> {
@@ -154,8 +150,8 @@ export function createScheduleRunActivities(db: Db, temporal: Client) {
       await db.update(runs).set({ temporalRunId: args.temporalRunId }).where(eq(runs.id, args.runId));
     },
 
-    /** Ends a step run that never got its workflow. */
-    async settleStepRun(args: { runId: string; state: RunState; errors: RunError[] }): Promise<void> {
+    /** Records the end of a live run: a schedule run, or a step run that never got its workflow. */
+    async endRun(args: { runId: string; state: RunState; errors: RunError[] }): Promise<void> {
       const now = new Date();
       await db
         .update(runs)
@@ -168,12 +164,5 @@ export function createScheduleRunActivities(db: Db, temporal: Client) {
       await markOverrun(db, or(eq(runs.id, args.runId), eq(runs.parentRunId, args.runId))!);
     },
 
-    async finishScheduleRun(args: { runId: string; state: RunState; errors: RunError[] }): Promise<void> {
-      const now = new Date();
-      await db
-        .update(runs)
-        .set({ state: args.state, errors: args.errors, endTime: now, stateUpdateTime: now })
-        .where(and(eq(runs.id, args.runId), inArray(runs.state, [...LIVE_RUN_STATES])));
-    },
   };
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { and, eq, inArray } from 'drizzle-orm';
+import { isUniqueViolation } from '../db/client';
 import { LIVE_RUN_STATES, runs, type RunTrigger, type RunType } from '../db/schema';
 import { connectedSystemWorkflowId, jobWorkflowId, type RunInput } from '../workflows/contracts';
 import type { jobRunWorkflow } from '../workflows/job-run.workflow';
@@ -137,7 +138,3 @@ async function waitUntilClosed(deps: AppDeps, workflowId: string, timeoutMs: num
   return false;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return (e.code ?? e.cause?.code) === '23505';
-}

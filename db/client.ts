@@ -16,3 +16,9 @@ export function createDatabase(url: string, options: { max?: number } = {}): Dat
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
+
+/** A statement refused by a unique index (SQLSTATE 23505), also when drizzle wraps the driver's error. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return (e.code ?? e.cause?.code) === '23505';
+}

@@ -71,7 +71,7 @@ export async function scheduleRunWorkflow(input: ScheduleRunInput): Promise<RunR
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // A run the read model does not know of holds the workflow id (started by hand, say).
       const message = `${step.label} was already running (workflow ${start.workflowId})`;
-      await bookkeeping.settleStepRun({ runId: stepRunId, state: 'SKIPPED', errors: [{ code: 'OVERLAP_SKIPPED', message }] });
+      await bookkeeping.endRun({ runId: stepRunId, state: 'SKIPPED', errors: [{ code: 'OVERLAP_SKIPPED', message }] });
       return 'SKIPPED';
     }
     await bookkeeping.recordStepStarted({ runId: stepRunId, temporalRunId: child.firstExecutionRunId });
@@ -113,14 +113,14 @@ export async function scheduleRunWorkflow(input: ScheduleRunInput): Promise<RunR
     overrunWatch.cancel();
     if (!isCancellation(err)) {
       const message = err instanceof Error ? err.message : String(err);
-      await CancellationScope.nonCancellable(() => bookkeeping.finishScheduleRun({ runId, state: 'FAILED', errors: [{ code: 'SCHEDULE_RUN_FAILED', message }] }));
+      await CancellationScope.nonCancellable(() => bookkeeping.endRun({ runId, state: 'FAILED', errors: [{ code: 'SCHEDULE_RUN_FAILED', message }] }));
       throw ApplicationFailure.nonRetryable(message, 'ScheduleRunFailed');
     }
-    await CancellationScope.nonCancellable(() => bookkeeping.finishScheduleRun({ runId, state: 'CANCELLED', errors: [] }));
+    await CancellationScope.nonCancellable(() => bookkeeping.endRun({ runId, state: 'CANCELLED', errors: [] }));
     throw err;
   }
   overrunWatch.cancel();
   await overrun;
-  await bookkeeping.finishScheduleRun({ runId, state, errors });
+  await bookkeeping.endRun({ runId, state, errors });
   return { runId, state, entities: [] };
 }
