@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { startRunReconciler } from '../api/run-reconciler';
 import { reconcileSchedules } from '../api/schedule-monitor';
@@ -15,7 +16,7 @@ import { schedules } from '../db/schema';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
 import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
-import { call, startTestStack, type TestStack } from './helpers/stack';
+import { call, startTestStack, testWorkflowBundle, type TestStack } from './helpers/stack';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const LIVE = ['PENDING', 'RUNNING', 'OVERRUN'];
@@ -224,6 +225,9 @@ describe('schedules', () => {
       ].sort(),
     );
     assert.equal((await runsOf(`jobId=${third}`)).length, 0, 'step 3 did not run');
+    // The schedule run's history replays deterministically against today's workflow code.
+    const history = await stack.env.client.workflow.getHandle(stopped.parent.workflowId, stopped.parent.temporalRunId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, history, stopped.parent.workflowId);
 
     const body = { workspaceId: base.workspaceId, name: 'three steps', cron: [NEVER] };
     const continued = await call(stack.app, 'PUT', `/api/v1/schedules/${schedule.id}`, {

@@ -23,6 +23,12 @@ export interface TestStack {
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
+/** The workflow bundle every test worker in this process shares (also for replaying histories). */
+export function testWorkflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflows();
+  return bundle;
+}
+
 export async function startTemporal(): Promise<TestWorkflowEnvironment> {
   const cli = await resolveTemporalCli();
   return TestWorkflowEnvironment.createLocal({
@@ -34,8 +40,7 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
 }
 
 export async function startTestStack(): Promise<TestStack> {
-  bundle ??= bundleWorkflows();
-  const [env, database, workflowBundle] = await Promise.all([startTemporal(), createTestDatabase(), bundle]);
+  const [env, database, workflowBundle] = await Promise.all([startTemporal(), createTestDatabase(), testWorkflowBundle()]);
   const taskQueue = `syncline-test-${randomBytes(4).toString('hex')}`;
   const secretBox = createSecretBox('test-secret-key-0123456789');
   const pools = new ConnectionPools();
