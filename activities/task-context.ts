@@ -40,6 +40,8 @@ export interface TaskContext {
   validate: (mapped: Record<string, unknown>) => { path: string; message: string }[];
   /** The task query's WHERE and SELECT list, applied before mapping; undefined when the task keeps every record whole. */
   selectRecord: RecordSelection | undefined;
+  /** Last change to the task, its job or its mapping: what a contract synced before this may map differently now. */
+  configuredAt: Date;
 }
 
 export type DeletionBehavior = 'HardDelete' | 'SoftDelete' | 'Skip';
@@ -110,12 +112,14 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
 
     let map: CompiledMapping;
     let validate: TaskContext['validate'] = () => [];
+    let configuredAt = task.updatedAt > job.updatedAt ? task.updatedAt : job.updatedAt;
     try {
       if (task.mappingId === null) {
         map = compileMapping({ mapping: {} });
       } else {
         const [mapping] = await db.select().from(mappings).where(and(eq(mappings.id, task.mappingId)));
         if (!mapping) throw new SyncError('MAPPING_NOT_FOUND', `Mapping ${task.mappingId} no longer exists`, false);
+        if (mapping.updatedAt > configuredAt) configuredAt = mapping.updatedAt;
         map = compileMapping({
           mapping: mapping.rules,
           casts: mapping.casts ?? undefined,
@@ -148,6 +152,7 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
       map,
       validate,
       selectRecord: compileRecordSelection(task.columns, task.filter, task.idField),
+      configuredAt,
     };
   }
 

@@ -12,13 +12,24 @@ import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 
 export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ mapped: number; failed: number; skipped: number }> {
+  // An object whose source hash is the one its contract last exported, with the task, job and
+  // mapping unchanged since, maps to what the target already holds: it takes the contract's
+  // target hash without being read or mapped again (most objects of most runs).
+  const reused = await sql`
+    update sync_staging s set target_hash = k.target_hash, mapped = null, error = null
+    from contracts k
+    where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}
+      and s.origin_hash is not null and s.target_hash is null
+      and k.task_id = s.task_id and k.origin_id = s.external_id and k.origin_hash = s.origin_hash
+      and k.target_hash is not null and k.last_synced_at > ${ctx.configuredAt.toISOString()}::timestamptz`;
+
   const staged = await sql<{ external_id: string; data: JsonObject }[]>`
     select s.external_id, coalesce(s.data, c.data) as data
     from sync_staging s
     left join connector_space_objects c
       on s.data is null and c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = s.external_id
     where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}
-      and s.origin_hash is not null`;
+      and s.origin_hash is not null and s.target_hash is null`;
 
   const failures: { originId: string; error: string }[] = [];
   const results = [];
@@ -53,5 +64,5 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
   if (failures.length > 0) {
     await logs.write(page.runId, page.taskId, failures.map((f) => ({ originId: f.originId, action: 'failed' as const, error: f.error })));
   }
-  return { mapped: results.length - failures.length - skipped, failed: failures.length, skipped };
+  return { mapped: reused.count + results.length - failures.length - skipped, failed: failures.length, skipped };
 }
