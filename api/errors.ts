@@ -51,6 +51,10 @@ export class ApiError extends Error {
 
 export const notFound = (what: string, id: unknown) => new ApiError('NOT_FOUND', `${what} ${String(id)} does not exist`);
 
+/** A request that cannot be read as meant (a cron, a time window, an id list): 400 naming the field. */
+export const malformedField = (path: string, message: string) =>
+  new ApiError('BAD_REQUEST', `${path}: ${message}`, { errors: [{ path, message }] });
+
 /** A body that parsed but names something wrong: 422 naming the field. */
 export const invalidField = (path: string, message: string) =>
   new ApiError('VALIDATION_ERROR', `${path}: ${message}`, { errors: [{ path, message }] });

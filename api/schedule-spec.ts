@@ -7,7 +7,7 @@ import type { schedules } from '../db/schema';
 import { scheduleWorkflowIdPrefix, type ScheduleRunInput } from '../workflows/contracts';
 import { SynclineScheduleId, SynclineTrigger, SynclineWorkspaceId } from '../workflows/search-attributes';
 import { cronProblem } from './cron';
-import { ApiError } from './errors';
+import { malformedField } from './errors';
 
 export type ScheduleRow = typeof schedules.$inferSelect;
 
@@ -32,8 +32,6 @@ export function durationMs(text: string): number | null {
   return total;
 }
 
-const badField = (path: string, message: string) => new ApiError('BAD_REQUEST', `${path}: ${message}`, { errors: [{ path, message }] });
-
 export function timezoneProblem(timezone: string): string | null {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
@@ -43,31 +41,29 @@ export function timezoneProblem(timezone: string): string | null {
   }
 }
 
-/** Throws a 400 naming the field when the timing cannot be scheduled. `prefix` names a nested body ("schedule."). */
-export function checkTiming(timing: { cron?: string[] | null; interval?: string | null; timezone?: string; catchupWindow?: string }, prefix = ''): void {
+/** Throws a 400 naming `path` when Temporal could not read the cron expression. */
+export function checkCron(expression: string, path: string): void {
+  const problem = cronProblem(expression);
+  if (problem) throw malformedField(path, problem);
+}
+
+/** Throws a 400 naming the field when a schedule's timing cannot be scheduled. */
+export function checkTiming(timing: { cron: string[] | null; interval: string | null; timezone: string; catchupWindow: string }): void {
   const cron = timing.cron ?? [];
-  for (const [i, expression] of cron.entries()) {
-    const problem = cronProblem(expression);
-    const path = prefix === 'schedule.' ? 'schedule.cron' : `${prefix}cron.${i}`;
-    if (problem) throw badField(path, problem);
-  }
-  if (timing.interval !== undefined && timing.interval !== null) {
+  for (const [i, expression] of cron.entries()) checkCron(expression, `cron.${i}`);
+  if (timing.interval !== null) {
     const ms = durationMs(timing.interval);
-    if (ms === null) throw badField(`${prefix}interval`, `"${timing.interval}" is not a duration such as 30s, 5m or 2h`);
-    if (ms < 1_000) throw badField(`${prefix}interval`, 'must be at least 1s');
+    if (ms === null) throw malformedField('interval', `"${timing.interval}" is not a duration such as 30s, 5m or 2h`);
+    if (ms < 1_000) throw malformedField('interval', 'must be at least 1s');
+    if (cron.length > 0) throw malformedField('interval', 'give a cron list or an interval, not both');
+  } else if (cron.length === 0) {
+    throw malformedField('cron', 'give a cron list or an interval');
   }
-  if (cron.length === 0 && (timing.interval === undefined || timing.interval === null)) {
-    throw badField(`${prefix}cron`, 'give a cron list or an interval');
-  }
-  if (timing.timezone !== undefined) {
-    const problem = timezoneProblem(timing.timezone);
-    if (problem) throw badField(`${prefix}timezone`, problem);
-  }
-  if (timing.catchupWindow !== undefined) {
-    const ms = durationMs(timing.catchupWindow);
-    if (ms === null) throw badField(`${prefix}catchupWindow`, `"${timing.catchupWindow}" is not a duration such as 10m`);
-    if (ms < 10_000) throw badField(`${prefix}catchupWindow`, 'must be at least 10s (Temporal’s minimum)');
-  }
+  const zone = timezoneProblem(timing.timezone);
+  if (zone) throw malformedField('timezone', zone);
+  const window = durationMs(timing.catchupWindow);
+  if (window === null) throw malformedField('catchupWindow', `"${timing.catchupWindow}" is not a duration such as 10m`);
+  if (window < 10_000) throw malformedField('catchupWindow', 'must be at least 10s (Temporal’s minimum)');
 }
 
 export const OVERLAP: Record<ScheduleRow['overlapPolicy'], ScheduleOverlapPolicy> = {

@@ -77,13 +77,14 @@ export async function call(app: Router, method: string, url: string, body?: unkn
   return parsed;
 }
 
-export async function waitForRun(app: Router, runId: string, timeoutMs = 30 * 60_000): Promise<any> {
+/** Polls the run until it ends; `pollMs` bounds how late the end is seen (timed benches use 100). */
+export async function waitForRun(app: Router, runId: string, timeoutMs = 30 * 60_000, pollMs = 250): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await call(app, 'GET', `/api/v1/runs/${runId}`);
     if (!['PENDING', 'RUNNING', 'OVERRUN'].includes(run.state)) return run;
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.state}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 

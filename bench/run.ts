@@ -12,7 +12,8 @@
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { expectedChecksum, generatedRecord, startGeneratedSource } from './generated-source';
-import { call, saveResult, startBenchStack, type BenchStack } from './harness';
+import { eventCount, largestPayloadBytes, workflowHistories } from '../test/helpers/history';
+import { call, saveResult, startBenchStack, waitForRun, type BenchStack } from './harness';
 
 const SCENARIOS = ['raw-copy', 'full-http', 'delta-1pct', 'unchanged', 'full-pg'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -109,10 +110,10 @@ async function main(): Promise<void> {
       const started = Date.now();
       const before = requestsBefore();
       const { runId } = await call(app, 'POST', `/api/v1/jobs/${jobId}/execute`, {});
-      const run = await waitForEnd(app, runId);
+      const run = await waitForRun(app, runId, 60 * 60_000, 100);
       const seconds = (Date.now() - started) / 1000;
       const verified = await verifyDestination(stack, table, records, changeSeed);
-      const history = await historyFigures(stack.client, runId);
+      const history = await historyFigures(stack.client, run);
       const entity = run.entityRuns[0] ?? {};
       const activitySeconds = Object.values(history.activitySeconds).reduce((a, b) => a + b, 0);
       const figures: RunFigures = {
@@ -205,14 +206,6 @@ function emptyFigures(scenario: Scenario, records: number): RunFigures {
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function waitForEnd(app: BenchStack['app'], runId: string): Promise<any> {
-  for (;;) {
-    const run = await call(app, 'GET', `/api/v1/runs/${runId}`);
-    if (!['PENDING', 'RUNNING', 'OVERRUN'].includes(run.state)) return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The destination holds exactly the source's rows: same count, same checksum of key fields. */
 async function verifyDestination(stack: BenchStack, table: string, records: number, changeSeed: number | null) {
   const [row] = await stack.database.sql.unsafe<{ n: number; checksum: string }[]>(
@@ -223,52 +216,32 @@ async function verifyDestination(stack: BenchStack, table: string, records: numb
 }
 
 /** Every execution of the run (continue-as-new chain): events, largest payload, time inside activities by step. */
-async function historyFigures(client: Client, runId: string) {
-  const executions: { workflowId: string; runId: string }[] = [];
-  // Visibility is eventually consistent: wait until the list stops growing and holds a closed execution.
-  for (let attempt = 0; attempt < 50; attempt++) {
-    executions.length = 0;
-    for await (const e of client.workflow.list({ query: `SynclineRunId="${runId}"` })) executions.push({ workflowId: e.workflowId, runId: e.runId });
-    const open = await Promise.all(executions.map(async (e) => (await client.workflow.getHandle(e.workflowId, e.runId).describe()).status.name === 'RUNNING'));
-    if (executions.length > 0 && !open.some(Boolean)) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+async function historyFigures(client: Client, run: { workflowId: string; temporalRunId: string }) {
+  const histories = await workflowHistories(client, run.workflowId, run.temporalRunId);
   const activitySeconds: Record<string, number> = {};
-  let maxEvents = 0;
-  let largestPayload = 0;
-  for (const e of executions) {
-    const history = await client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
-    const events = history.events ?? [];
-    maxEvents = Math.max(maxEvents, events.length);
-    largestPayload = Math.max(largestPayload, largestPayloadIn(events));
+  const ms = (t: any) => Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+  for (const history of histories) {
     const typeOf = new Map<string, string>();
     const startedAt = new Map<string, number>();
-    const ms = (t: any) => Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
-    for (const ev of events) {
+    for (const ev of history.events ?? []) {
       const id = String(ev.eventId);
       if (ev.activityTaskScheduledEventAttributes) typeOf.set(id, ev.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
       if (ev.activityTaskStartedEventAttributes) startedAt.set(String(ev.activityTaskStartedEventAttributes.scheduledEventId), ms(ev.eventTime));
       const done = ev.activityTaskCompletedEventAttributes ?? ev.activityTaskFailedEventAttributes ?? ev.activityTaskTimedOutEventAttributes;
       if (done) {
         const scheduled = String(done.scheduledEventId);
-        const type = typeOf.get(scheduled) ?? '?';
-        const step = STEP_OF_ACTIVITY[type] ?? 'bookkeeping';
+        const step = STEP_OF_ACTIVITY[typeOf.get(scheduled) ?? '?'] ?? 'bookkeeping';
         const began = startedAt.get(scheduled);
         if (began !== undefined) activitySeconds[step] = (activitySeconds[step] ?? 0) + (ms(ev.eventTime) - began) / 1000;
       }
     }
   }
-  return { executions: executions.length, maxEvents, largestPayload, activitySeconds };
-}
-
-/** Largest `data` of any payload in the events (inputs, results, heartbeats, memos). */
-function largestPayloadIn(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  if (value instanceof Uint8Array) return 0;
-  const obj = value as Record<string, unknown>;
-  let largest = obj.data instanceof Uint8Array && 'metadata' in obj ? obj.data.length : 0;
-  for (const [key, child] of Object.entries(obj)) if (key !== 'data') largest = Math.max(largest, largestPayloadIn(child));
-  return largest;
+  return {
+    executions: histories.length,
+    maxEvents: Math.max(...histories.map(eventCount)),
+    largestPayload: Math.max(...histories.map(largestPayloadBytes)),
+    activitySeconds,
+  };
 }
 
 function printTable(rows: RunFigures[]): void {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createApp } from '../api/app';
+import { SEED_EXECUTE, SEED_UPDATE_JOB } from './helpers/cdata-seeds';
 import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
 import { call, startTestStack, type ApiResponse, type TestStack } from './helpers/stack';
 
@@ -14,19 +15,6 @@ const SEED_CREATE_JOB = `{
 "type": "ReverseETL",
 "source_connection_id": "550e8400-e29b-41d4-a716-446655440000",
 "destination_connection_id": "550e8400-e29b-41d4-a716-446655440220"
-}`;
-const SEED_UPDATE_JOB = `{
-"name": "reverseETLJob",
-"schedule": {
-"enabled": false,
-"cron": ""
-}`;
-const SEED_EXECUTE = `{
-tasks:[
-"870237973789151200",
-"870875808946851841",
-"870875808946851842"
-]
 }`;
 const SEED_ADD_TASK = `{
 "query": "REPLICATE [Accounts] SELECT * FROM [Accounts]",

@@ -3,21 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LenientJsonError, parseLenientJson, repair } from '../api/cdata/lenient-json';
-
-// The two malformed examples of the seed page, character for character.
-const SEED_EXECUTE = `{
-tasks:[
-"870237973789151200",
-"870875808946851841",
-"870875808946851842"
-]
-}`;
-const SEED_JOB_UPDATE = `{
-"name": "reverseETLJob",
-"schedule": {
-"enabled": false,
-"cron": ""
-}`;
+import { SEED_EXECUTE, SEED_UPDATE_JOB } from './helpers/cdata-seeds';
 
 describe('parseLenientJson', () => {
   test('valid JSON parses as JSON.parse does', () => {
@@ -36,7 +22,7 @@ describe('parseLenientJson', () => {
   });
 
   test('the seed job update body (missing final brace) parses', () => {
-    assert.deepEqual(parseLenientJson(SEED_JOB_UPDATE), { name: 'reverseETLJob', schedule: { enabled: false, cron: '' } });
+    assert.deepEqual(parseLenientJson(SEED_UPDATE_JOB), { name: 'reverseETLJob', schedule: { enabled: false, cron: '' } });
   });
 
   test('bare keys of identifier characters are quoted at any depth; values are left alone', () => {

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { tasks } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
-import { ApiError, errorResponses } from '../../errors';
+import { ApiError, errorResponses, malformedField } from '../../errors';
 import { findJob } from '../../lookups';
 import { startRun } from '../../run-starter';
 import { IdParam } from '../../schemas';
@@ -38,7 +38,7 @@ export function register(app: Router, deps: AppDeps) {
     const active = await deps.db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.jobId, jobId), eq(tasks.isActive, true)));
     const activeIds = new Set(active.map((t) => t.id));
     body.tasks?.forEach((taskId, i) => {
-      if (!activeIds.has(taskId)) throw new ApiError('BAD_REQUEST', `tasks.${i}: task ${taskId} is not an active task of job ${jobId}`, { errors: [{ path: `tasks.${i}`, message: `task ${taskId} is not an active task of job ${jobId}` }] });
+      if (!activeIds.has(taskId)) throw malformedField(`tasks.${i}`, `task ${taskId} is not an active task of job ${jobId}`);
     });
     if (activeIds.size === 0) throw new ApiError('VALIDATION_ERROR', `Job ${jobId} has no active task to run`, { errors: [{ path: 'tasks', message: 'the job has no active task' }] });
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { jobs } from '../../../db/schema';
-import { ApiError } from '../../errors';
-import { checkTiming } from '../../schedule-spec';
+import { malformedField } from '../../errors';
+import { checkCron } from '../../schedule-spec';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier');
 
@@ -54,10 +54,10 @@ export const JobBody = JobFields;
 export function checkJobSchedule(body: JobBodyInput): void {
   const cron = body.schedule?.cron?.trim();
   if (!cron) {
-    if (body.schedule?.enabled) throw new ApiError('BAD_REQUEST', 'schedule.cron: an enabled schedule needs a cron', { errors: [{ path: 'schedule.cron', message: 'an enabled schedule needs a cron' }] });
+    if (body.schedule?.enabled) throw malformedField('schedule.cron', 'an enabled schedule needs a cron');
     return;
   }
-  checkTiming({ cron: [cron] }, 'schedule.');
+  checkCron(cron, 'schedule.cron');
 }
 
 export type JobBodyInput = z.infer<typeof JobBody>;

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { OVERLAP_POLICIES } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
-import { ApiError, errorResponses } from '../../errors';
+import { ApiError, errorResponses, malformedField } from '../../errors';
 import { OVERLAP, temporalScheduleId } from '../../schedule-spec';
 import { IdParam } from '../../schemas';
 import { findSchedule } from './schema';
@@ -30,7 +30,7 @@ export function register(app: Router, deps: AppDeps) {
     const body = c.req.valid('json');
     const start = new Date(body.from);
     const end = new Date(body.to);
-    if (end <= start) throw new ApiError('BAD_REQUEST', 'to: must be after from', { errors: [{ path: 'to', message: 'must be after from' }] });
+    if (end <= start) throw malformedField('to', 'must be after from');
     const row = await findSchedule(deps.db, scheduleId);
     if (!row.enabled) throw new ApiError('CONFLICT', `Schedule ${scheduleId} is disabled; enable it to backfill`);
     await deps.temporal.client.schedule.getHandle(temporalScheduleId(row.id)).backfill({ start, end, overlap: OVERLAP[body.overlapPolicy] });

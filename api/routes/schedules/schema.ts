@@ -7,7 +7,7 @@ import type { AppDeps } from '../../app';
 import { ApiError, invalidField, notFound } from '../../errors';
 import { requireWorkspace } from '../../lookups';
 import { checkTiming, temporalScheduleId, type ScheduleRow } from '../../schedule-spec';
-import type { ScheduleValues } from '../../schedule-store';
+import { updateScheduleRow, withScheduleChanges, type ScheduleValues } from '../../schedule-store';
 
 const StepBody = z
   .object({
@@ -64,7 +64,6 @@ export type ScheduleView = z.infer<typeof ScheduleSchema>;
 /** Row values from a body whose timing and steps are checked (400 for timing, 422 for steps). */
 export async function scheduleValues(db: Db, body: ScheduleBodyInput): Promise<ScheduleValues> {
   checkTiming({ cron: body.cron ?? null, interval: body.interval ?? null, timezone: body.timezone, catchupWindow: body.catchupWindow });
-  if (body.cron && body.interval) throw new ApiError('BAD_REQUEST', 'interval: give a cron list or an interval, not both', { errors: [{ path: 'interval', message: 'give a cron list or an interval, not both' }] });
   await requireWorkspace(db, body.workspaceId, 'workspaceId');
   const steps: ScheduleStep[] = body.steps.map((s, i) => ({
     stepIndex: s.stepIndex ?? i,
@@ -122,6 +121,17 @@ export function refuseJobOwned(row: ScheduleRow, action: string): void {
   if (row.jobId !== null) {
     throw new ApiError('CONFLICT', `Schedule ${row.id} is job ${row.jobId}'s own schedule: ${action} it through the job's schedule field`, { jobId: row.jobId });
   }
+}
+
+/** Pause or unpause from /schedules; a job's own schedule follows its job's pause instead. */
+export async function setSchedulePaused(deps: AppDeps, scheduleId: number, paused: boolean): Promise<ScheduleView> {
+  const before = await findSchedule(deps.db, scheduleId);
+  if (before.jobId !== null) {
+    throw new ApiError('CONFLICT', `Schedule ${scheduleId} is job ${before.jobId}'s own schedule: ${paused ? 'pause' : 'resume'} the job`, { jobId: before.jobId });
+  }
+  if (!paused && !before.enabled) throw new ApiError('CONFLICT', `Schedule ${scheduleId} is disabled; enable it with PUT`);
+  const row = before.paused === paused ? before : await withScheduleChanges(deps, (tx, changes) => updateScheduleRow(tx, changes, before, { paused }));
+  return scheduleView(deps, row);
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
