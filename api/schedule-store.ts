@@ -2,7 +2,7 @@
 // view either both change or neither does. The read-model transaction stays open while Temporal is
 // changed; if Temporal refuses, the transaction rolls back, and if the commit fails afterwards, the
 // Temporal change is undone.
-import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, schedules, type ScheduleStep } from '../db/schema';
@@ -68,6 +68,22 @@ export class ScheduleChanges {
         (this.deps.log ?? console.error)('undoing a Temporal schedule change failed; the next API start reconciles it', err);
       }
     }
+  }
+}
+
+/**
+ * Acts on the row's Temporal Schedule; one missing there (deleted by hand, say) is first recreated
+ * from the row, as the next API start would do, rather than failing the request.
+ */
+export async function onTemporalSchedule(deps: AppDeps, row: ScheduleRow, act: (handle: ScheduleHandle) => Promise<void>): Promise<void> {
+  const handle = deps.temporal.client.schedule.getHandle(temporalScheduleId(row.id));
+  try {
+    await act(handle);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    (deps.log ?? console.error)(`schedule ${row.id} was missing in Temporal: recreated it from the read model`);
+    await new ScheduleChanges(deps).apply(row);
+    await act(handle);
   }
 }
 

@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { OVERLAP_POLICIES } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { ApiError, errorResponses, malformedField } from '../../errors';
-import { OVERLAP, temporalScheduleId } from '../../schedule-spec';
+import { OVERLAP } from '../../schedule-spec';
+import { onTemporalSchedule } from '../../schedule-store';
 import { IdParam } from '../../schemas';
 import { findSchedule } from './schema';
 
@@ -33,7 +34,7 @@ export function register(app: Router, deps: AppDeps) {
     if (end <= start) throw malformedField('to', 'must be after from');
     const row = await findSchedule(deps.db, scheduleId);
     if (!row.enabled) throw new ApiError('CONFLICT', `Schedule ${scheduleId} is disabled; enable it to backfill`);
-    await deps.temporal.client.schedule.getHandle(temporalScheduleId(row.id)).backfill({ start, end, overlap: OVERLAP[body.overlapPolicy] });
+    await onTemporalSchedule(deps, row, (handle) => handle.backfill({ start, end, overlap: OVERLAP[body.overlapPolicy] }));
     return c.json({ scheduleId, message: `Backfilling schedule ${scheduleId} from ${start.toISOString()} to ${end.toISOString()}` }, 202);
   });
 }

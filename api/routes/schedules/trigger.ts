@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps, Router } from '../../app';
 import { ApiError, errorResponses } from '../../errors';
-import { OVERLAP, temporalScheduleId } from '../../schedule-spec';
+import { OVERLAP } from '../../schedule-spec';
+import { onTemporalSchedule } from '../../schedule-store';
 import { IdParam } from '../../schemas';
 import { findSchedule } from './schema';
 
@@ -24,7 +25,7 @@ export function register(app: Router, deps: AppDeps) {
     const row = await findSchedule(deps.db, scheduleId);
     if (!row.enabled) throw new ApiError('CONFLICT', `Schedule ${scheduleId} is disabled; enable it to run it`);
     // The SDK's trigger() would default to ALLOW_ALL: always pass the schedule's own policy.
-    await deps.temporal.client.schedule.getHandle(temporalScheduleId(row.id)).trigger(OVERLAP[row.overlapPolicy]);
+    await onTemporalSchedule(deps, row, (handle) => handle.trigger(OVERLAP[row.overlapPolicy]));
     c.header('Location', `/api/v1/runs?scheduleId=${row.id}`);
     return c.json({ scheduleId, message: `Schedule ${scheduleId} triggered; its run appears under /runs?scheduleId=${scheduleId}` }, 202);
   });
