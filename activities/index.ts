@@ -59,7 +59,7 @@ export function createActivities({ database, secretBox, pools, temporal, logRete
     stageSpacePage: (args: PageRef & { afterSeq: number; pageSize: number }) =>
       withFailureCodes('CONNECTOR_SPACE', async () => stageSpacePage(sql, await context(args), args)),
     mapPage: (page: PageRef) => withFailureCodes('MAPPING', async () => mapPage(sql, logs, await context(page), page)),
-    diffPage: (page: PageRef) => withFailureCodes('DIFF', () => diffPage(sql, page)),
+    diffPage: (page: PageRef) => withFailureCodes('DIFF', async () => diffPage(sql, await context(page), page)),
     upsertPage: (page: PageRef) => withFailureCodes('REGISTER', async () => upsertPage(sql, logs, await context(page), page)),
     exportPage: (args: ExportPageArgs) => withFailureCodes('DESTINATION', async () => exportPage(sql, pools, logs, await context(args), args)),
     /** Job option truncateTableData / dropTable: empties or drops the task's table before its first page. */

@@ -42,6 +42,8 @@ export interface TaskContext {
   selectRecord: RecordSelection | undefined;
   /** Last change to the task, its job or its mapping: what a contract synced before this may map differently now. */
   configuredAt: Date;
+  /** The run writes nothing but its staging rows and run log. */
+  dryRun: boolean;
 }
 
 export type DeletionBehavior = 'HardDelete' | 'SoftDelete' | 'Skip';
@@ -109,6 +111,7 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
       .from(runs)
       .innerJoin(runProfiles, eq(runProfiles.id, runs.runProfileId))
       .where(eq(runs.id, runId));
+    const [run] = await db.select({ dryRun: runs.dryRun }).from(runs).where(eq(runs.id, runId));
 
     let map: CompiledMapping;
     let validate: TaskContext['validate'] = () => [];
@@ -153,6 +156,7 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
       validate,
       selectRecord: compileRecordSelection(task.columns, task.filter, task.idField),
       configuredAt,
+      dryRun: run?.dryRun ?? false,
     };
   }
 

@@ -3,6 +3,10 @@ import postgres from 'postgres';
 import * as schema from './schema';
 
 export type Sql = postgres.Sql;
+/** The connection inside sql.begin(). */
+export type Tx = postgres.TransactionSql;
+/** A piece of SQL built with `sql` tagged templates, to embed in another statement. */
+export type Fragment = postgres.PendingQuery<postgres.Row[]>;
 export type Db = PostgresJsDatabase<typeof schema>;
 
 export interface Database {

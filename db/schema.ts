@@ -322,6 +322,8 @@ export const contracts = pgTable(
     originHash: text('origin_hash').notNull(),
     /** Hash of what the export last wrote to the target; null until the first export. */
     targetHash: text('target_hash'),
+    /** The origin hash the last export wrote: unlike origin_hash (set when queued), it never runs ahead of the target. */
+    syncedOriginHash: text('synced_origin_hash'),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
     lastRunId: uuid('last_run_id'),

@@ -19,11 +19,11 @@ describe('unchanged objects are not mapped again', () => {
   // `stamp` differs every time it is evaluated: an object mapped again shows up as changed.
   const rules = { id: 'id', name: 'name', email: 'email', stamp: '=$string($millis()) & "-" & $string($random())' };
 
-  const run = async () => {
+  const run = async (expected = 'SUCCEEDED') => {
     const started = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`);
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const done = await waitForRun(stack.app, started.body.runId);
-    assert.equal(done.state, 'SUCCEEDED', JSON.stringify(done.errors));
+    assert.equal(done.state, expected, JSON.stringify(done.errors));
     return done.entityRuns[0];
   };
   const stamps = async () => (await stack.database.sql.unsafe<{ stamp: string }[]>(`select stamp from ${job.table} order by _syncline_id`)).map((r) => r.stamp);
@@ -70,5 +70,29 @@ describe('unchanged objects are not mapped again', () => {
     assert.equal(run4.changedRecordCount, String(RECORDS));
     const after = await stamps();
     assert.ok(after.every((stamp, i) => stamp !== before[i]));
+  });
+
+  test('an object the target refused is written on the next run, though its source did not change since', async () => {
+    const { sql } = stack.database;
+    await sql.unsafe(`alter table ${job.table} alter column name type varchar(40)`);
+    const records = generateRecords(RECORDS);
+    const long = `${'A very long name '.repeat(4)}indeed`;
+    records[6] = { ...records[6]!, name: long };
+    source.setRecords(records);
+    const refused = await run('WARNING');
+    assert.equal(refused.errorRecordCount, '1', JSON.stringify(refused));
+    const [before] = await sql.unsafe<{ name: string }[]>(`select name from ${job.table} where _syncline_id = '7'`);
+    assert.notEqual(before!.name, long, 'the refused row was not written');
+
+    // The table now takes the name; nothing changed at the source or in Syncline's configuration.
+    await sql.unsafe(`alter table ${job.table} alter column name type text`);
+    const retried = await run();
+    assert.equal(retried.changedRecordCount, '1', JSON.stringify(retried));
+    assert.equal(retried.unchangedRecordCount, String(RECORDS - 1));
+    const [after] = await sql.unsafe<{ name: string }[]>(`select name from ${job.table} where _syncline_id = '7'`);
+    assert.equal(after!.name, long);
+
+    const third = await run();
+    assert.equal(third.unchangedRecordCount, String(RECORDS), 'settled again once written');
   });
 });

@@ -1,8 +1,10 @@
 // Step 3: decide what each staged object needs on the target by comparing its mapped hash with
 // what its contract says the target holds; a source deletion needs a delete only if a contract
-// exists. Objects the task's filter skipped (marked by the map step) need nothing.
+// exists. Objects already decided need nothing: settled by the import ('unchanged'), left out by
+// the task's filter ('skipped') or refused by the mapping ('failed').
 import type { Sql } from '../../db/client';
-import type { PageRef } from './import-page';
+import type { TaskContext } from '../task-context';
+import { settledContract, type PageRef } from './import-page';
 
 export interface DiffPageResult {
   created: number;
@@ -11,12 +13,13 @@ export interface DiffPageResult {
   deleted: number;
 }
 
-export async function diffPage(sql: Sql, page: PageRef): Promise<DiffPageResult> {
-  // Contracts only change in upsert/export, after this step, so a retry computes the same actions.
-  // A correlated lookup per staged row (unique index on contracts) keeps the plan independent of
-  // table statistics, which are often stale on freshly filled staging tables.
-  const rows = await sql<{ action: 'create' | 'update' | 'unchanged' | 'delete' | null; n: number }[]>`
-    with marked as (
+export async function diffPage(sql: Sql, ctx: TaskContext, page: PageRef): Promise<DiffPageResult> {
+  return sql.begin(async (tx) => {
+    const ofPage = tx`s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}`;
+    // Contracts only change in upsert/export, after this step, so a retry decides the same.
+    // A correlated lookup per staged row (unique index on contracts) keeps the plan independent of
+    // table statistics, which are often stale on freshly filled staging tables.
+    await tx`
       update sync_staging s
       set action = case
         when s.origin_hash is null then (
@@ -27,11 +30,21 @@ export async function diffPage(sql: Sql, page: PageRef): Promise<DiffPageResult>
                       else 'unchanged' end
           from contracts c where c.task_id = s.task_id and c.origin_id = s.external_id), 'create')
         end
-      where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}
-        and s.error is null and s.action is distinct from 'skipped'
-      returning s.action
-    )
-    select action, count(*)::int as n from marked group by action`;
-  const count = (action: string) => rows.find((r) => r.action === action)?.n ?? 0;
-  return { created: count('create'), changed: count('update'), unchanged: count('unchanged'), deleted: count('delete') };
+      where ${ofPage} and s.action is null`;
+    if (!ctx.dryRun) {
+      // An object found unchanged was mapped afresh to what the target holds: its contract now
+      // says so, and the next import settles it without mapping it again.
+      await tx`
+        update contracts k
+        set origin_hash = s.origin_hash, synced_origin_hash = s.origin_hash, last_synced_at = now(), updated_at = now()
+        from sync_staging s
+        where ${ofPage} and s.action = 'unchanged' and k.task_id = s.task_id and k.origin_id = s.external_id
+          and (${settledContract(tx, ctx, tx`s.origin_hash`)}) is not true`;
+    }
+    // Counted over the whole page (settled objects too), so a retry reports the same.
+    const rows = await tx<{ action: string; n: number }[]>`
+      select s.action, count(*)::int as n from sync_staging s where ${ofPage} group by s.action`;
+    const count = (action: string) => rows.find((r) => r.action === action)?.n ?? 0;
+    return { created: count('create'), changed: count('update'), unchanged: count('unchanged'), deleted: count('delete') };
+  });
 }

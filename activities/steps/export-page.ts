@@ -90,7 +90,7 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
       from jsonb_to_recordset(${done}::jsonb) as x(id bigint) where p.id = x.id`;
     await tx`
       update contracts c
-      set target_id = x.origin_id, target_hash = x.hash, last_synced_at = now(), last_run_id = ${args.runId}::uuid,
+      set target_id = x.origin_id, target_hash = x.hash, synced_origin_hash = c.origin_hash, last_synced_at = now(), last_run_id = ${args.runId}::uuid,
           last_action = case when c.target_id is null then 'create' else 'update' end, updated_at = now()
       from jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text, hash text)
       where c.task_id = ${args.taskId} and c.origin_id = x.origin_id and x.action <> 'delete'`;

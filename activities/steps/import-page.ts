@@ -2,7 +2,7 @@
 // the connector space, and stage the page's keys for the next steps. A dry run stages the objects
 // themselves and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
-import type { Sql } from '../../db/client';
+import type { Fragment, Sql, Tx } from '../../db/client';
 import { readSourcePage } from '../connectors/sources';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
@@ -35,6 +35,11 @@ export interface ImportPageResult {
   created: number;
   changed: number;
   unchanged: number;
+  /**
+   * Of the staged objects, those already settled: unchanged at the source since their contract's
+   * last export, under an unchanged configuration. They need no map, diff, upsert or export.
+   */
+  settled: number;
   nextCursor: string | null;
   totalCount: number | null;
   requests: number;
@@ -69,7 +74,7 @@ export async function importPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
     );
   }
 
-  const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0 } : await stageRows(sql, ctx, args, rows);
+  const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, ctx, args, rows);
   await analyzeAsTablesGrow(sql, args.pageNo);
   return {
     fetched: page.records.length,
@@ -83,11 +88,10 @@ export async function importPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
 }
 
 async function stageRows(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: unknown }[]) {
-  const input = JSON.stringify(rows);
   return sql.begin(async (tx) => {
     if (args.dryRun) {
       await tx`
-        with input as (select * from jsonb_to_recordset(${input}::jsonb) as x(external_id text, hash text, data jsonb))
+        with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb))
         insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, data, space_action)
         select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash, i.data,
           case when c.id is null or c.deleted_at is not null then 'create' when c.hash <> i.hash then 'update' else 'unchanged' end
@@ -96,32 +100,60 @@ async function stageRows(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows:
           on c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id
         on conflict (run_id, task_id, external_id) do nothing`;
     } else {
-      // One statement for the page: unchanged objects are matched and left untouched.
-      await tx`
-        with input as (
-          select * from jsonb_to_recordset(${input}::jsonb) as x(external_id text, hash text, data jsonb)
-        ), space as (
-          insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
-          select ${ctx.source.id}, ${ctx.spaceEntity}, external_id, data, hash, ${args.runId}::uuid from input
-          on conflict (connected_system_id, entity, external_id) do update
-            set data = excluded.data, hash = excluded.hash, last_changed_run_id = excluded.last_changed_run_id,
-                deleted_at = null, change_seq = nextval('connector_space_change_seq'), updated_at = now()
-            where connector_space_objects.hash is distinct from excluded.hash
-               or connector_space_objects.deleted_at is not null
-          returning external_id, (xmax = 0) as inserted
-        )
-        insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, space_action)
-        select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash,
-          case when s.external_id is null then 'unchanged' when s.inserted then 'create' else 'update' end
-        from input i left join space s on s.external_id = i.external_id
-        on conflict (run_id, task_id, external_id) do nothing`;
+      // Settled objects are staged by key and hash alone, already decided 'unchanged'; only the
+      // others travel to PostgreSQL with their data (most objects of most runs are settled).
+      const settled = await tx<{ external_id: string }[]>`
+        insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, target_hash, space_action, action)
+        select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash, k.target_hash, 'unchanged', 'unchanged'
+        from unnest(${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.hash)}::text[]) as i(external_id, hash)
+        join connector_space_objects c
+          on c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id
+         and c.hash = i.hash and c.deleted_at is null
+        join contracts k on k.task_id = ${args.taskId} and k.origin_id = i.external_id and ${settledContract(tx, ctx, tx`i.hash`)}
+        on conflict (run_id, task_id, external_id) do nothing
+        returning external_id`;
+      const settledIds = new Set(settled.map((r) => r.external_id));
+      const rest = settledIds.size === 0 ? rows : rows.filter((r) => !settledIds.has(r.external_id));
+      if (rest.length > 0) await stageUnsettled(tx, ctx, args, rest);
     }
     // Counted from the staged rows, not from the statement, so a retried page reports the same.
-    const counts = await tx<{ space_action: string; n: number }[]>`
-      select space_action, count(*)::int as n from sync_staging
+    const counts = await tx<{ space_action: string; n: number; settled: number }[]>`
+      select space_action, count(*)::int as n, (count(*) filter (where action = 'unchanged'))::int as settled from sync_staging
       where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}
       group by space_action`;
     const n = (action: string) => counts.find((c) => c.space_action === action)?.n ?? 0;
-    return { staged: n('create') + n('update') + n('unchanged'), created: n('create'), changed: n('update'), unchanged: n('unchanged') };
+    const settled = counts.reduce((sum, c) => sum + c.settled, 0);
+    return { staged: n('create') + n('update') + n('unchanged'), created: n('create'), changed: n('update'), unchanged: n('unchanged'), settled };
   });
+}
+
+/**
+ * A contract (alias k) whose last export came from exactly this origin hash, made (or confirmed
+ * by a diff) after the task, job and mapping last changed: the target holds what the object maps to.
+ */
+export function settledContract(sql: Sql | Tx, ctx: TaskContext, originHash: Fragment): Fragment {
+  return sql`k.synced_origin_hash = ${originHash} and k.origin_hash = ${originHash} and k.target_hash is not null
+    and k.last_synced_at > ${ctx.configuredAt.toISOString()}::timestamptz`;
+}
+
+/** One statement for the page: new and changed objects go into the connector space, unchanged ones are matched and left untouched. */
+async function stageUnsettled(tx: Tx, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: unknown }[]) {
+  await tx`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb)
+    ), space as (
+      insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
+      select ${ctx.source.id}, ${ctx.spaceEntity}, external_id, data, hash, ${args.runId}::uuid from input
+      on conflict (connected_system_id, entity, external_id) do update
+        set data = excluded.data, hash = excluded.hash, last_changed_run_id = excluded.last_changed_run_id,
+            deleted_at = null, change_seq = nextval('connector_space_change_seq'), updated_at = now()
+        where connector_space_objects.hash is distinct from excluded.hash
+           or connector_space_objects.deleted_at is not null
+      returning external_id, (xmax = 0) as inserted
+    )
+    insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, space_action)
+    select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash,
+      case when s.external_id is null then 'unchanged' when s.inserted then 'create' else 'update' end
+    from input i left join space s on s.external_id = i.external_id
+    on conflict (run_id, task_id, external_id) do nothing`;
 }

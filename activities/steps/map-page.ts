@@ -9,19 +9,19 @@ import { hashObject } from '../hashing';
 import { MappingError } from '../mapping';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
-import type { PageRef } from './import-page';
+import { settledContract, type PageRef } from './import-page';
 
 export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ mapped: number; failed: number; skipped: number }> {
   // An object whose source hash is the one its contract last exported, with the task, job and
   // mapping unchanged since, maps to what the target already holds: it takes the contract's
-  // target hash without being read or mapped again (most objects of most runs).
+  // target hash without being read or mapped again. (The import settles most such objects
+  // already; this catches those staged from the connector space by a synchronisation.)
   const reused = await sql`
     update sync_staging s set target_hash = k.target_hash, mapped = null, error = null
     from contracts k
     where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}
       and s.origin_hash is not null and s.target_hash is null
-      and k.task_id = s.task_id and k.origin_id = s.external_id and k.origin_hash = s.origin_hash
-      and k.target_hash is not null and k.last_synced_at > ${ctx.configuredAt.toISOString()}::timestamptz`;
+      and k.task_id = s.task_id and k.origin_id = s.external_id and ${settledContract(sql, ctx, sql`s.origin_hash`)}`;
 
   const staged = await sql<{ external_id: string; data: JsonObject }[]>`
     select s.external_id, coalesce(s.data, c.data) as data
