@@ -8,7 +8,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'db/migrations/**', 'bench/results/**', '**/*.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'db/migrations/**', 'bench/results/**', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -26,6 +26,7 @@ const STEP_OF_ACTIVITY: Record<string, string> = {
   diffPage: 'diff',
   upsertPage: 'upsert',
   exportPage: 'export',
+  synchronisePage: 'map',
 };
 
 interface RunFigures {
@@ -215,6 +216,16 @@ async function verifyDestination(stack: BenchStack, table: string, records: numb
   return { ok: row!.n === records && row!.checksum === expected, rows: row!.n, expectedRows: records, checksum: row!.checksum, expected };
 }
 
+/** synchronisePage runs map, diff and upsert in one activity and reports each one's time: their shares of it. */
+function stepShares(result: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined): Record<string, number> | undefined {
+  const data = result?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const { millis } = JSON.parse(Buffer.from(data).toString('utf8')) as { millis?: Record<string, number> };
+  const total = millis ? Object.values(millis).reduce((a, b) => a + b, 0) : 0;
+  if (!millis || total === 0) return undefined;
+  return Object.fromEntries(Object.entries(millis).map(([name, n]) => [name, n / total]));
+}
+
 /** Every execution of the run (continue-as-new chain): events, largest payload, time inside activities by step. */
 async function historyFigures(client: Client, run: { workflowId: string; temporalRunId: string }) {
   const histories = await workflowHistories(client, run.workflowId, run.temporalRunId);
@@ -232,7 +243,11 @@ async function historyFigures(client: Client, run: { workflowId: string; tempora
         const scheduled = String(done.scheduledEventId);
         const step = STEP_OF_ACTIVITY[typeOf.get(scheduled) ?? '?'] ?? 'bookkeeping';
         const began = startedAt.get(scheduled);
-        if (began !== undefined) activitySeconds[step] = (activitySeconds[step] ?? 0) + (ms(ev.eventTime) - began) / 1000;
+        if (began === undefined) continue;
+        const seconds = (ms(ev.eventTime) - began) / 1000;
+        const split = typeOf.get(scheduled) === 'synchronisePage' ? stepShares(ev.activityTaskCompletedEventAttributes?.result) : undefined;
+        if (split) for (const [name, share] of Object.entries(split)) activitySeconds[name] = (activitySeconds[name] ?? 0) + seconds * share;
+        else activitySeconds[step] = (activitySeconds[step] ?? 0) + seconds;
       }
     }
   }

@@ -17,6 +17,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -61,6 +62,9 @@ const bookkeeping = proxyActivities<Activities>({
 });
 
 const PROGRESS_INTERVAL_MS = 2_000;
+
+/** Workflow change (patch id): a page's map, diff and upsert run as one activity. */
+const SYNCHRONISE_IN_ONE_ACTIVITY = 'synchronise-page-in-one-activity';
 
 /** A task's position: what continue-as-new carries for a task in progress. */
 interface UnitState {
@@ -264,17 +268,29 @@ async function runUnit(
   /** map → diff → upsert → export of one staged page (job and sync stages). */
   const synchronisePage = async (pageNo: number, exportToo: boolean) => {
     const page = { runId, taskId, pageNo };
-    const mapped = await steps.mapPage(page);
-    counters.errors += mapped.failed;
-    const diff = await steps.diffPage(page);
-    counters.indexed += diff.created + diff.changed + diff.unchanged;
-    counters.created += diff.created;
-    counters.changed += diff.changed;
-    counters.unchanged += diff.unchanged;
-    counters.deleted += diff.deleted;
-    if (plan.dryRun || diff.created + diff.changed + diff.deleted === 0) return;
-    const upserted = await steps.upsertPage(page);
-    if (exportToo && upserted.queued > 0) await exportOnce();
+    const countDiff = (diff: { created: number; changed: number; unchanged: number; deleted: number }) => {
+      counters.indexed += diff.created + diff.changed + diff.unchanged;
+      counters.created += diff.created;
+      counters.changed += diff.changed;
+      counters.unchanged += diff.unchanged;
+      counters.deleted += diff.deleted;
+    };
+    let queued: number;
+    if (patched(SYNCHRONISE_IN_ONE_ACTIVITY)) {
+      const result = await steps.synchronisePage({ ...page, dryRun: plan.dryRun });
+      counters.errors += result.failed;
+      countDiff(result);
+      queued = result.queued;
+    } else {
+      // Histories recorded before map, diff and upsert became one activity.
+      const mapped = await steps.mapPage(page);
+      counters.errors += mapped.failed;
+      const diff = await steps.diffPage(page);
+      countDiff(diff);
+      if (plan.dryRun || diff.created + diff.changed + diff.deleted === 0) return;
+      queued = (await steps.upsertPage(page)).queued;
+    }
+    if (exportToo && queued > 0) await exportOnce();
   };
 
   const exportOnce = async () => {

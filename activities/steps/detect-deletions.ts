@@ -2,14 +2,15 @@
 // deleted and staged (as deletions) for the synchronise steps. Only called when the import
 // returned at least one object, so an empty or failed listing never deletes everything.
 import type { Sql } from '../../db/client';
+import { analyzeChangedTables } from '../statistics';
 import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 
 export async function detectDeletions(sql: Sql, ctx: TaskContext, args: PageRef & { dryRun: boolean }): Promise<{ deleted: number }> {
-  // Both tables were just filled by the import; without fresh statistics the planner guesses one
-  // row each and picks a nested loop that compares every object with every staged id (hours at
-  // 1M rows). ANALYZE samples a bounded number of rows, so it stays cheap at any size.
-  await sql`analyze connector_space_objects, sync_staging`;
+  // Both tables may just have been filled by the import; without fresh statistics the planner
+  // guesses one row each and picks a nested loop that compares every object with every staged id
+  // (hours at 1M rows).
+  await analyzeChangedTables(sql, ['connector_space_objects', 'sync_staging']);
   const unseen = sql`
     c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.deleted_at is null
     and not exists (

@@ -23,11 +23,13 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
       and s.origin_hash is not null and s.target_hash is null
       and k.task_id = s.task_id and k.origin_id = s.external_id and ${settledContract(sql, ctx, sql`s.origin_hash`)}`;
 
+  // A lookup by the space's key per staged row: the plan cannot turn into a scan of the whole
+  // entity per row, whatever the (often stale) statistics say.
   const staged = await sql<{ external_id: string; data: JsonObject }[]>`
-    select s.external_id, coalesce(s.data, c.data) as data
+    select s.external_id, coalesce(s.data, (
+      select c.data from connector_space_objects c
+      where c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = s.external_id)) as data
     from sync_staging s
-    left join connector_space_objects c
-      on s.data is null and c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = s.external_id
     where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}
       and s.origin_hash is not null and s.target_hash is null`;
 
