@@ -20,15 +20,21 @@ export const tablesDoubled = (pageNo: number) => ((pageNo + 1) & pageNo) === 0;
  */
 export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: readonly WorkingTable[] = WORKING_TABLES): Promise<void> {
   if (!tablesDoubled(pageNo)) return;
-  await analyzeChangedTables(sql, tables);
+  // On a task's first two pages the connector space is analyzed after any change: a new entity
+  // (or connected system) is a sliver of a big table, and until the statistics know it the
+  // planner takes its key lookups for scans of the entity's change-order index.
+  await analyzeChangedTables(sql, tables, pageNo <= 1 ? ['connector_space_objects'] : []);
 }
 
-export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[]): Promise<void> {
+/** Analyzes those of `tables` changed by a tenth since their last analyze, and those of `anyChange` changed at all. */
+export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], anyChange: readonly WorkingTable[] = []): Promise<void> {
   // to_regclass follows the search path, as the engine's statements do.
   const changed = await sql<{ relname: string }[]>`
     select c.relname from pg_class c left join pg_stat_user_tables s on s.relid = c.oid
     where c.oid in (select to_regclass(t) from unnest(${tables as unknown as string[]}::text[]) as t)
       and (coalesce(s.n_mod_since_analyze, 0) > greatest(500, c.reltuples / 10)
-           or pg_relation_size(c.oid) / current_setting('block_size')::int > 8 + c.relpages * 1.1)`;
+           or pg_relation_size(c.oid) / current_setting('block_size')::int > 8 + c.relpages * 1.1
+           or (c.oid in (select to_regclass(t) from unnest(${anyChange as unknown as string[]}::text[]) as t)
+               and (coalesce(s.n_mod_since_analyze, 0) > 0 or pg_relation_size(c.oid) / current_setting('block_size')::int > c.relpages)))`;
   if (changed.length > 0) await sql.unsafe(`analyze ${changed.map((t) => quoteIdent(t.relname)).join(', ')}`);
 }
