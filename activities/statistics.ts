@@ -20,10 +20,11 @@ export const tablesDoubled = (pageNo: number) => ((pageNo + 1) & pageNo) === 0;
  */
 export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: readonly WorkingTable[] = WORKING_TABLES): Promise<void> {
   if (!tablesDoubled(pageNo)) return;
-  // On a task's first two pages the connector space is analyzed after any change: a new entity
-  // (or connected system) is a sliver of a big table, and until the statistics know it the
-  // planner takes its key lookups for scans of the entity's change-order index.
-  await analyzeChangedTables(sql, tables, pageNo <= 1 ? ['connector_space_objects'] : []);
+  // On a task's first two pages every table changed at all is analyzed: a new run, task or entity
+  // is a sliver of a big table, and until the statistics know it the planner believes it holds
+  // one row and runs key lookups as scans of everything under the run, task or entity (a page
+  // step of minutes at a million rows). Later, a tenth of change is worth a new sample.
+  await analyzeChangedTables(sql, tables, pageNo <= 1 ? tables : []);
 }
 
 /** Analyzes those of `tables` changed by a tenth since their last analyze, and those of `anyChange` changed at all. */
