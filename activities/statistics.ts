@@ -14,28 +14,31 @@ export type WorkingTable = (typeof WORKING_TABLES)[number];
 export const tablesDoubled = (pageNo: number) => ((pageNo + 1) & pageNo) === 0;
 
 /**
- * On pages 0, 1, 3, 7, …, analyzes the working tables that changed by a tenth since their last
- * analyze: rows changed by the activity counters (a second or so behind), or a file larger than
- * it was then (current at once). A 1% delta leaves the big tables' statistics as they are.
+ * On pages 0, 1, 3, 7, …, analyzes the working tables that changed since their last analyze. On
+ * a task's first two pages any change counts: a new run, task or entity is a sliver of a big
+ * table, and until the statistics know it the planner believes it holds one row and runs key
+ * lookups as scans of everything under the run, task or entity (a page step of minutes at a
+ * million rows). Later a tenth of a table must change, so a 1% delta leaves the big tables'
+ * statistics as they are.
  */
-export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: readonly WorkingTable[] = WORKING_TABLES): Promise<void> {
+export async function analyzeAsTablesGrow(sql: Sql, pageNo: number): Promise<void> {
   if (!tablesDoubled(pageNo)) return;
-  // On a task's first two pages every table changed at all is analyzed: a new run, task or entity
-  // is a sliver of a big table, and until the statistics know it the planner believes it holds
-  // one row and runs key lookups as scans of everything under the run, task or entity (a page
-  // step of minutes at a million rows). Later, a tenth of change is worth a new sample.
-  await analyzeChangedTables(sql, tables, pageNo <= 1 ? tables : []);
+  await analyzeChangedTables(sql, WORKING_TABLES, pageNo <= 1 ? 0 : 0.1);
 }
 
-/** Analyzes those of `tables` changed by a tenth since their last analyze, and those of `anyChange` changed at all. */
-export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], anyChange: readonly WorkingTable[] = []): Promise<void> {
+/**
+ * Analyzes those of `tables` of which more than `share` changed since their last analyze (0: any
+ * change): rows changed by the activity counters (a second or so behind), or a file grown by
+ * that share (current at once). With a share, tables under a few hundred changed rows are left
+ * to autovacuum.
+ */
+export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number): Promise<void> {
+  const minimum = share > 0 ? { rows: 500, pages: 8 } : { rows: 0, pages: 0 };
   // to_regclass follows the search path, as the engine's statements do.
   const changed = await sql<{ relname: string }[]>`
     select c.relname from pg_class c left join pg_stat_user_tables s on s.relid = c.oid
     where c.oid in (select to_regclass(t) from unnest(${tables as unknown as string[]}::text[]) as t)
-      and (coalesce(s.n_mod_since_analyze, 0) > greatest(500, c.reltuples / 10)
-           or pg_relation_size(c.oid) / current_setting('block_size')::int > 8 + c.relpages * 1.1
-           or (c.oid in (select to_regclass(t) from unnest(${anyChange as unknown as string[]}::text[]) as t)
-               and (coalesce(s.n_mod_since_analyze, 0) > 0 or pg_relation_size(c.oid) / current_setting('block_size')::int > c.relpages)))`;
+      and (coalesce(s.n_mod_since_analyze, 0) > greatest(${minimum.rows}::float8, c.reltuples * ${share}::float8)
+           or pg_relation_size(c.oid) / current_setting('block_size')::int > ${minimum.pages}::float8 + c.relpages * (1 + ${share}::float8))`;
   if (changed.length > 0) await sql.unsafe(`analyze ${changed.map((t) => quoteIdent(t.relname)).join(', ')}`);
 }

@@ -106,12 +106,12 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
     const [destination] = await db.select().from(connectedSystems).where(eq(connectedSystems.id, job.destinationConnectionId));
     if (!source || !destination) throw new SyncError('CONNECTION_NOT_FOUND', `Job ${job.id} names a connection that no longer exists`, false);
 
-    const [profile] = await db
-      .select({ filePath: runProfiles.filePath })
+    // The run's own facts: dry or not, and the file a run profile reads (none for a job run).
+    const [run] = await db
+      .select({ dryRun: runs.dryRun, filePath: runProfiles.filePath })
       .from(runs)
-      .innerJoin(runProfiles, eq(runProfiles.id, runs.runProfileId))
+      .leftJoin(runProfiles, eq(runProfiles.id, runs.runProfileId))
       .where(eq(runs.id, runId));
-    const [run] = await db.select({ dryRun: runs.dryRun }).from(runs).where(eq(runs.id, runId));
 
     let map: CompiledMapping;
     let validate: TaskContext['validate'] = () => [];
@@ -142,7 +142,7 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
       jobId: job.id,
       taskId: task.id,
       sourceEntity: task.sourceEntity,
-      spaceEntity: profile?.filePath ?? task.sourceEntity,
+      spaceEntity: run?.filePath ?? task.sourceEntity,
       targetEntity: task.targetEntity,
       idField: task.idField,
       resultsPosition: task.resultsPosition ?? undefined,

@@ -10,7 +10,7 @@ export async function detectDeletions(sql: Sql, ctx: TaskContext, args: PageRef 
   // Both tables may just have been filled by the import; without fresh statistics the planner
   // guesses one row each and picks a nested loop that compares every object with every staged id
   // (hours at 1M rows).
-  await analyzeChangedTables(sql, ['connector_space_objects', 'sync_staging']);
+  await analyzeChangedTables(sql, ['connector_space_objects', 'sync_staging'], 0.1);
   const unseen = sql`
     c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.deleted_at is null
     and not exists (
