@@ -24,6 +24,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ImportPageResult } from '../activities/steps/import-page';
 import {
   DEFAULT_PAGES_PER_EXECUTION,
   STEP_MAX_ATTEMPTS,
@@ -65,6 +66,8 @@ const PROGRESS_INTERVAL_MS = 2_000;
 
 /** Workflow change (patch id): a page's map, diff and upsert run as one activity. */
 const SYNCHRONISE_IN_ONE_ACTIVITY = 'synchronise-page-in-one-activity';
+/** Workflow change (patch id): a job imports its next page while the current one synchronises. */
+const IMPORT_NEXT_PAGE_ALONGSIDE = 'import-next-page-alongside';
 
 /** A task's position: what continue-as-new carries for a task in progress. */
 interface UnitState {
@@ -156,7 +159,7 @@ export async function runEngine(input: RunInput): Promise<RunResult> {
       try {
         // Emptying or recreating the table comes before the task's first page, never on a resume.
         if (resetTarget && !resumed) await steps.prepareTarget({ runId, taskId });
-        await runUnit(plan, unit, state, runId, pageBoundary);
+        await runUnit(plan, unit, state, runId, pageBoundary, () => !paused && !handingOver);
       } catch (err) {
         if (err instanceof ContinueFrom) {
           try {
@@ -260,6 +263,8 @@ async function runUnit(
   state: UnitState,
   runId: string,
   pageBoundary: () => Promise<boolean>,
+  /** False while paused or handing over: no page starts ahead of its boundary then. */
+  mayStartAhead: () => boolean,
 ): Promise<void> {
   const { counters } = state;
   const { taskId, pageSize } = unit;
@@ -314,8 +319,15 @@ async function runUnit(
     case 'job':
     case 'import': {
       const since = plan.delta ? state.start.since : null;
+      const importAt = (pageNo: number, cursor: string | null) => steps.importPage({ runId, taskId, pageNo, cursor, pageSize, since, dryRun: plan.dryRun });
+      // A job imports page N+1 while page N is mapped, diffed, upserted and exported: the source
+      // read and the connector-space write stop waiting for the destination. Pages of one task
+      // stage under their own page numbers, so the two activities never touch the same rows.
+      const alongside = plan.mode === 'job' && patched(IMPORT_NEXT_PAGE_ALONGSIDE);
+      let upcoming: Promise<ImportPageResult> | undefined;
       for (;;) {
-        const imported = await steps.importPage({ runId, taskId, pageNo: state.pageNo, cursor: state.cursor, pageSize, since, dryRun: plan.dryRun });
+        const imported = await (upcoming ?? importAt(state.pageNo, state.cursor));
+        upcoming = undefined;
         counters.extracted += imported.fetched;
         counters.sourceRequests += imported.requests;
         counters.errors += imported.rejected;
@@ -326,7 +338,13 @@ async function runUnit(
           counters.created += imported.created;
           counters.changed += imported.changed;
           counters.unchanged += imported.unchanged;
-        } else if (imported.staged > 0) {
+        } else if (alongside && imported.nextCursor !== null && mayStartAhead()) {
+          upcoming = importAt(state.pageNo + 1, imported.nextCursor);
+          // Observed now so a failure while this page synchronises is not an unhandled rejection;
+          // it is thrown where the page is awaited.
+          upcoming.catch(() => undefined);
+        }
+        if (plan.mode === 'job' && imported.staged > 0) {
           // A page whose every object is settled needs nothing more. (Results recorded before
           // the import settled objects have no `settled`: those pages were synchronised.)
           const settled = imported.settled ?? 0;
@@ -337,7 +355,14 @@ async function runUnit(
           }
         }
         if (imported.nextCursor === null) break;
-        await nextPage(imported.nextCursor);
+        try {
+          await nextPage(imported.nextCursor);
+        } catch (err) {
+          // Handing over: the next page's import ends first. The next execution imports that page
+          // again, which stages nothing twice (staging and the connector space are keyed upserts).
+          if (upcoming) await upcoming.catch(() => undefined);
+          throw err;
+        }
       }
       // A full import marks what the source no longer has as deleted — but only when the source
       // returned something, so an empty or broken listing never deletes everything.

@@ -11,6 +11,8 @@ export interface DiffPageResult {
   changed: number;
   unchanged: number;
   deleted: number;
+  /** Objects the mapping refused (mapped by the import or the map step). */
+  failed: number;
 }
 
 export async function diffPage(sql: Sql, ctx: TaskContext, page: PageRef): Promise<DiffPageResult> {
@@ -45,6 +47,6 @@ export async function diffPage(sql: Sql, ctx: TaskContext, page: PageRef): Promi
     const rows = await tx<{ action: string; n: number }[]>`
       select s.action, count(*)::int as n from sync_staging s where ${ofPage} group by s.action`;
     const count = (action: string) => rows.find((r) => r.action === action)?.n ?? 0;
-    return { created: count('create'), changed: count('update'), unchanged: count('unchanged'), deleted: count('delete') };
+    return { created: count('create'), changed: count('update'), unchanged: count('unchanged'), deleted: count('delete'), failed: count('failed') };
   });
 }

@@ -3,10 +3,13 @@
 // themselves and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
 import type { Fragment, Sql, Tx } from '../../db/client';
-import { readSourcePage } from '../connectors/sources';
+import { readSourcePage, type SourceReadResult } from '../connectors/sources';
+import type { Prefetcher } from '../connectors/prefetch';
+import type { JsonObject } from '../connectors/types';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
 import { hashObject } from '../hashing';
+import { mapRecords, type MappedRecord } from './map-page';
 import { analyzeAsTablesGrow } from '../statistics';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
@@ -46,26 +49,38 @@ export interface ImportPageResult {
   watermark: string | null;
 }
 
-export async function importPage(sql: Sql, pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs): Promise<ImportPageResult> {
-  const page = await readSourcePage(pools, {
-    source: ctx.source,
-    entity: ctx.spaceEntity,
-    idField: ctx.idField,
-    ...(ctx.resultsPosition ? { resultsPosition: ctx.resultsPosition } : {}),
-    ...(ctx.incrementalField ? { incrementalField: ctx.incrementalField } : {}),
-    cursor: args.cursor,
-    pageSize: args.pageSize,
-    since: args.since,
-    signal: Context.current().cancellationSignal,
-  });
+/** A source page read and hashed: what the import writes. */
+export interface HashedPage {
+  page: SourceReadResult;
+  /** The page's objects with their ids and hashes; ids that appear twice are left out. */
+  rows: { external_id: string; hash: string; data: JsonObject }[];
+  /** Ids that appear more than once on the page, with how often. */
+  duplicates: [string, number][];
+}
+
+/** Pages read ahead by this worker's imports, keyed by run, task, page and cursor. */
+export type PagePrefetcher = Prefetcher<HashedPage>;
+
+export async function importPage(
+  sql: Sql,
+  pools: ConnectionPools,
+  logs: RunLogWriter,
+  ctx: TaskContext,
+  args: ImportPageArgs,
+  prefetcher?: PagePrefetcher,
+): Promise<ImportPageResult> {
+  const signal = Context.current().cancellationSignal;
+  const read = (cursor: string | null, signal: AbortSignal) => readAndHash(pools, ctx, args, cursor, signal);
+  const keyOf = (pageNo: number, cursor: string | null) => JSON.stringify([args.runId, args.taskId, pageNo, cursor, args.since, args.pageSize, ctx.source.version]);
+  // A prefetched page that failed is read again here, so its error is this attempt's.
+  const prefetched = prefetcher?.take(keyOf(args.pageNo, args.cursor));
+  const { page, rows, duplicates } = prefetched ? await prefetched.catch(() => read(args.cursor, signal)) : await read(args.cursor, signal);
   Context.current().heartbeat();
+  // The next page is read while this one is written.
+  const next = page.nextCursor;
+  if (prefetcher && next !== null) prefetcher.start(keyOf(args.pageNo + 1, next), (aborted) => read(next, aborted));
 
   // An id twice on one page: both copies are rejected rather than one silently winning.
-  const ids = page.records.map((record) => recordId(record, ctx.idField));
-  const seen = new Map<string, number>();
-  for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
-  const rows = page.records.flatMap((record, i) => (seen.get(ids[i]!)! > 1 ? [] : [{ external_id: ids[i]!, hash: hashObject(record), data: record }]));
-  const duplicates = [...seen].filter(([, count]) => count > 1);
   if (duplicates.length > 0) {
     await logs.write(
       args.runId,
@@ -74,7 +89,7 @@ export async function importPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
     );
   }
 
-  const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, ctx, args, rows);
+  const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, logs, ctx, args, rows);
   await analyzeAsTablesGrow(sql, args.pageNo);
   return {
     fetched: page.records.length,
@@ -87,8 +102,29 @@ export async function importPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
   };
 }
 
-async function stageRows(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: unknown }[]) {
-  return sql.begin(async (tx) => {
+async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: ImportPageArgs, cursor: string | null, signal: AbortSignal): Promise<HashedPage> {
+  const page = await readSourcePage(pools, {
+    source: ctx.source,
+    entity: ctx.spaceEntity,
+    idField: ctx.idField,
+    ...(ctx.resultsPosition ? { resultsPosition: ctx.resultsPosition } : {}),
+    ...(ctx.incrementalField ? { incrementalField: ctx.incrementalField } : {}),
+    cursor,
+    pageSize: args.pageSize,
+    since: args.since,
+    signal,
+  });
+  const ids = page.records.map((record) => recordId(record, ctx.idField));
+  const seen = new Map<string, number>();
+  for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  const rows = page.records.flatMap((record, i) => (seen.get(ids[i]!)! > 1 ? [] : [{ external_id: ids[i]!, hash: hashObject(record), data: record }]));
+  const duplicates = [...seen].filter(([, count]) => count > 1);
+  return { page, rows, duplicates };
+}
+
+async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: JsonObject }[]) {
+  let failures: { originId: string; error: string }[] = [];
+  const outcome = await sql.begin(async (tx) => {
     if (args.dryRun) {
       await tx`
         with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb))
@@ -114,7 +150,13 @@ async function stageRows(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows:
         returning external_id`;
       const settledIds = new Set(settled.map((r) => r.external_id));
       const rest = settledIds.size === 0 ? rows : rows.filter((r) => !settledIds.has(r.external_id));
-      if (rest.length > 0) await stageUnsettled(tx, ctx, args, rest);
+      if (rest.length > 0) {
+        // The page's records are at hand: they are mapped and decided here, so the map and diff
+        // steps neither read them back nor rewrite their staging rows.
+        const { results, failures: failed } = await mapRecords(ctx, rest);
+        await stageUnsettled(tx, ctx, args, rest, results);
+        failures = failed;
+      }
     }
     // Counted from the staged rows, not from the statement, so a retried page reports the same.
     const counts = await tx<{ space_action: string; n: number; settled: number }[]>`
@@ -125,6 +167,10 @@ async function stageRows(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows:
     const settled = counts.reduce((sum, c) => sum + c.settled, 0);
     return { staged: n('create') + n('update') + n('unchanged'), created: n('create'), changed: n('update'), unchanged: n('unchanged'), settled };
   });
+  if (failures.length > 0) {
+    await logs.write(args.runId, args.taskId, failures.map((f) => ({ originId: f.originId, action: 'failed' as const, error: f.error })));
+  }
+  return outcome;
 }
 
 /**
@@ -136,11 +182,17 @@ export function settledContract(sql: Sql | Tx, ctx: TaskContext, originHash: Fra
     and k.last_synced_at > ${ctx.configuredAt.toISOString()}::timestamptz`;
 }
 
-/** One statement for the page: new and changed objects go into the connector space, unchanged ones are matched and left untouched. */
-async function stageUnsettled(tx: Tx, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: unknown }[]) {
+/**
+ * One statement for the page: new and changed objects go into the connector space, unchanged
+ * ones are matched and left untouched; every object is staged with its mapping and the action
+ * its contract calls for (as the diff step decides it).
+ */
+async function stageUnsettled(tx: Tx, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: unknown }[], mapped: MappedRecord[]) {
+  const input = rows.map((r, i) => ({ ...r, ...mapped[i]! }));
   await tx`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb)
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+        as x(external_id text, hash text, data jsonb, mapped jsonb, target_hash text, error text, skipped boolean)
     ), space as (
       insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
       select ${ctx.source.id}, ${ctx.spaceEntity}, external_id, data, hash, ${args.runId}::uuid from input
@@ -151,9 +203,14 @@ async function stageUnsettled(tx: Tx, ctx: TaskContext, args: ImportPageArgs, ro
            or connector_space_objects.deleted_at is not null
       returning external_id, (xmax = 0) as inserted
     )
-    insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, space_action)
+    insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, space_action, mapped, target_hash, error, action)
     select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash,
-      case when s.external_id is null then 'unchanged' when s.inserted then 'create' else 'update' end
+      case when s.external_id is null then 'unchanged' when s.inserted then 'create' else 'update' end,
+      i.mapped, i.target_hash, i.error,
+      case when i.error is not null then 'failed' when i.skipped then 'skipped'
+        else coalesce((
+          select case when c.target_id is null then 'create' when c.target_hash is distinct from i.target_hash then 'update' else 'unchanged' end
+          from contracts c where c.task_id = ${args.taskId} and c.origin_id = i.external_id), 'create') end
     from input i left join space s on s.external_id = i.external_id
     on conflict (run_id, task_id, external_id) do nothing`;
 }

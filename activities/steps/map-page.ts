@@ -33,10 +33,37 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
     where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}
       and s.origin_hash is not null and s.target_hash is null`;
 
+  const { results, failures, skipped } = await mapRecords(ctx, staged);
+  if (results.length > 0) {
+    await sql`
+      update sync_staging s
+      set mapped = x.mapped, target_hash = x.target_hash, error = x.error,
+          action = case when x.error is not null then 'failed' when x.skipped then 'skipped' end
+      from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as x(external_id text, mapped jsonb, target_hash text, error text, skipped boolean)
+      where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.external_id = x.external_id`;
+  }
+  if (failures.length > 0) {
+    await logs.write(page.runId, page.taskId, failures.map((f) => ({ originId: f.originId, action: 'failed' as const, error: f.error })));
+  }
+  return { mapped: reused.count + results.length - failures.length - skipped, failed: failures.length, skipped };
+}
+
+/** One object's mapping: the target object and its hash, or why it goes no further. */
+export interface MappedRecord {
+  external_id: string;
+  mapped: unknown;
+  target_hash: string | null;
+  error: string | null;
+  /** Left out by the task's filter (not an error). */
+  skipped: boolean;
+}
+
+/** Picks, maps and checks source objects with the task's compiled mapping and target schema. */
+export async function mapRecords(ctx: TaskContext, objects: { external_id: string; data: JsonObject }[]) {
   const failures: { originId: string; error: string }[] = [];
-  const results = [];
+  const results: MappedRecord[] = [];
   let skipped = 0;
-  for (const { external_id, data } of staged) {
+  for (const { external_id, data } of objects) {
     const selected = ctx.selectRecord ? ctx.selectRecord(data) : data;
     if (selected === undefined) {
       skipped++;
@@ -55,16 +82,5 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
       results.push({ external_id, mapped: null, target_hash: null, error, skipped: false });
     }
   }
-  if (results.length > 0) {
-    await sql`
-      update sync_staging s
-      set mapped = x.mapped, target_hash = x.target_hash, error = x.error,
-          action = case when x.error is not null then 'failed' when x.skipped then 'skipped' end
-      from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as x(external_id text, mapped jsonb, target_hash text, error text, skipped boolean)
-      where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.external_id = x.external_id`;
-  }
-  if (failures.length > 0) {
-    await logs.write(page.runId, page.taskId, failures.map((f) => ({ originId: f.originId, action: 'failed' as const, error: f.error })));
-  }
-  return { mapped: reused.count + results.length - failures.length - skipped, failed: failures.length, skipped };
+  return { results, failures, skipped };
 }
