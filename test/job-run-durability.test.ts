@@ -7,7 +7,7 @@ import { startRun } from '../api/run-starter';
 import { findJob } from '../api/lookups';
 import { bundleWorkflows } from '../worker/create-worker';
 import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
-import { eventCount, workflowHistories } from './helpers/history';
+import { eventCount, scheduledActivities, workflowHistories } from './helpers/history';
 import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
 import { call, startTestStack, waitForRun, type TestStack } from './helpers/stack';
 
@@ -51,6 +51,16 @@ describe('job run durability', () => {
     }
     assert.ok(histories.every((h) => eventCount(h) < 2_000));
 
+    // The next page's import is scheduled while the page before it still synchronises.
+    const [first] = histories;
+    const scheduled = scheduledActivities(first!);
+    const synchronising = scheduled.find((a) => a.type === 'synchronisePage' && a.args.pageNo === 0);
+    const nextImport = scheduled.find((a) => a.type === 'importPage' && a.args.pageNo === 1);
+    assert.ok(synchronising && nextImport, 'page 0 synchronised and page 1 imported');
+    const synchronised = first!.events!.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0) === synchronising.eventId);
+    assert.ok(synchronised, 'page 0 synchronised');
+    assert.ok(nextImport.eventId < Number(synchronised.eventId), 'page 1 import scheduled before page 0 finished synchronising');
+
     // Every execution of the chain replays against today's workflow code.
     const workflowBundle = await bundleWorkflows();
     for (const history of histories) {
@@ -76,6 +86,30 @@ describe('job run durability', () => {
     assert.equal(source.requestCount - requestsBefore, RECORDS / PAGE_SIZE + 2);
     const [renamed] = await stack.database.sql<{ name: string }[]>`select name from warehouse.accounts where _syncline_id = '300'`;
     assert.match(renamed!.name, /\(v2\)$/);
+  });
+
+  test('a page read ahead that the source failed is read again by its own import: no retry, nothing lost', async () => {
+    // Page 4 fails once. The import of page 3 reads it ahead; the import of page 4 finds the failed
+    // read and asks again, within its first attempt.
+    let failed = false;
+    source.failMatching = { match: (url) => url.searchParams.get('page') === '4' && !failed && (failed = true), status: 503 };
+    const requestsBefore = source.requests.length;
+    try {
+      const found = await findJob(stack.deps.db, job.jobId);
+      const { runId, workflowId } = await startRun(stack.deps, { kind: 'job', workspaceId: found.workspaceId, jobId: found.id }, { trigger: 'MANUAL' });
+      const run = await waitForRun(stack.app, runId);
+      assert.equal(run.state, 'SUCCEEDED', JSON.stringify(run.errors));
+      assert.equal(run.entityRuns[0].extractedRecordCount, String(RECORDS));
+      assert.equal(await destinationCount(), RECORDS);
+      assert.ok(failed, 'the source failed page 4 once');
+      const pageFour = source.requests.slice(requestsBefore).filter((r) => new URL(r, source.url).searchParams.get('page') === '4');
+      assert.equal(pageFour.length, 2, 'page 4 asked for twice: ahead (failed), then by its import');
+      const histories = await workflowHistories(stack.env.client, workflowId, run.temporalRunId);
+      const attempts = histories.flatMap((h) => h.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
+      assert.ok(attempts.length > 0 && attempts.every((a) => a === 1), `every activity succeeded on its first attempt: ${attempts.join(',')}`);
+    } finally {
+      source.failMatching = null;
+    }
   });
 
   test('a source that refuses the credentials fails the run with a stable error code', async () => {

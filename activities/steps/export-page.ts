@@ -1,12 +1,13 @@
 // Step 5: apply the task's open pending exports to the destination, then record on each contract
-// what the target now holds. Pending → Executing → Exported, or back to Pending with a backoff
-// when the write fails, and Failed after the last attempt.
+// what the target now holds. Pending → Exported, or back to Pending with a backoff when the write
+// fails, and Failed after the last attempt. (Executing is what exports claimed by earlier
+// versions still say; they are claimed again.)
 // A row the table refuses on its own (a field without a column while alterSchema is off, a string
 // longer than its varchar(n) while autoTruncateStrings is off) is Failed at once, alone; the rest
 // of the batch is written. Deletions follow the job's deletionBehavior: HardDelete removes the
 // row, SoftDelete flags it (_syncline_deleted, _syncline_deleted_at), Skip leaves it.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Sql } from '../../db/client';
+import type { Sql, Tx } from '../../db/client';
 import { writeFilePage, type FileConfig } from '../connectors/file';
 import {
   deleteFromDestination,
@@ -49,44 +50,40 @@ interface Claimed {
 
 export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ExportPageArgs): Promise<ExportPageResult> {
   const write = destinationWriter(pools, ctx, args.runId);
-  const claimed = await sql<Claimed[]>`
-    with claimed as (
-      update pending_exports p set status = 'Executing', attempts = p.attempts + 1, updated_at = now()
-      where p.id in (
-        select id from pending_exports
-        where task_id = ${args.taskId} and status in ('Pending', 'Executing') and next_attempt_at <= now()
-        order by id limit ${args.limit}
-        for update skip locked)
-      returning p.id, p.origin_id, p.action, p.attempts, p.register_object_id
-    )
-    select c.id, c.origin_id, c.action, c.attempts, r.data, r.hash
-    from claimed c left join register_objects r on r.id = c.register_object_id
-    order by c.id`;
-  if (claimed.length === 0) return { exported: 0, failed: 0, remaining: false };
+  // The batch is claimed with row locks held across the destination write, and settled in the
+  // same transaction: a crash rolls the claim back and the retry finds the batch still Pending
+  // (the write is an idempotent merge), and a concurrent export skips the locked rows.
+  type Outcome = { exported: number; failed: number; rejected: Rejected[] } | { failure: Awaited<ReturnType<typeof recordFailure>> };
+  const outcome = await sql.begin(async (tx): Promise<Outcome> => {
+    const claimed = await tx<Claimed[]>`
+      select p.id, p.origin_id, p.action, p.attempts + 1 as attempts, r.data, r.hash
+      from pending_exports p left join register_objects r on r.id = p.register_object_id
+      where p.task_id = ${args.taskId} and p.status in ('Pending', 'Executing') and p.next_attempt_at <= now()
+      order by p.id limit ${args.limit}
+      for update of p skip locked`;
+    if (claimed.length === 0) return { exported: 0, failed: 0, rejected: [] as Rejected[] };
 
-  let rejected: Rejected[];
-  try {
-    rejected = await write(claimed);
-  } catch (err) {
-    return handleFailure(sql, logs, args, claimed, err);
-  }
-  Context.current().heartbeat();
+    let rejected: Rejected[];
+    try {
+      rejected = await write(claimed);
+    } catch (err) {
+      return { failure: await recordFailure(tx, args, claimed, err) };
+    }
+    Context.current().heartbeat();
 
-  // Rows the table refused one by one (a missing column, a string too long) fail for good: a
-  // retry would meet the same table. Their contracts keep what the target held before, so the
-  // next run tries them again.
-  const refused = new Map(rejected.map((r) => [r.id, r.error]));
-  const written = claimed.filter((c) => !refused.has(c.id));
-  const done = JSON.stringify(written.map((c) => ({ id: c.id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
-  const failed = JSON.stringify(rejected);
-  await sql.begin(async (tx) => {
+    // Rows the table refused one by one (a missing column, a string too long) fail for good: a
+    // retry would meet the same table. Their contracts keep what the target held before, so the
+    // next run tries them again.
+    const refused = new Map(rejected.map((r) => [r.id, r.error]));
+    const written = claimed.filter((c) => !refused.has(c.id));
+    const done = JSON.stringify(written.map((c) => ({ id: c.id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
     if (rejected.length > 0) {
       await tx`
-        update pending_exports p set status = 'Failed', error = x.error, updated_at = now()
-        from jsonb_to_recordset(${failed}::jsonb) as x(id bigint, error text) where p.id = x.id`;
+        update pending_exports p set status = 'Failed', attempts = p.attempts + 1, error = x.error, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(rejected)}::jsonb) as x(id bigint, error text) where p.id = x.id`;
     }
     await tx`
-      update pending_exports p set status = 'Exported', error = null, updated_at = now()
+      update pending_exports p set status = 'Exported', attempts = p.attempts + 1, error = null, updated_at = now()
       from jsonb_to_recordset(${done}::jsonb) as x(id bigint) where p.id = x.id`;
     await tx`
       update contracts c
@@ -102,11 +99,20 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
       update run_logs l set target_id = x.origin_id
       from jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text)
       where l.run_id = ${args.runId}::uuid and l.task_id = ${args.taskId} and l.origin_id = x.origin_id and x.action <> 'delete'`;
+    return { exported: written.length, failed: rejected.length, rejected };
   });
-  if (rejected.length > 0) {
-    await logs.write(args.runId, args.taskId, rejected.map((r) => ({ originId: r.origin_id, action: 'failed' as const, error: r.error })));
+
+  if ('failure' in outcome) {
+    const { failure } = outcome;
+    if (failure.retry) throw failure.retry;
+    await logs.write(args.runId, args.taskId, failure.claimed.map((c) => ({ originId: c.origin_id, action: 'failed' as const, error: failure.message })));
+    return { exported: 0, failed: failure.claimed.length, remaining: await hasReadyExports(sql, args.taskId) };
   }
-  return { exported: written.length, failed: rejected.length, remaining: await hasReadyExports(sql, args.taskId) };
+  if (outcome.rejected.length > 0) {
+    await logs.write(args.runId, args.taskId, outcome.rejected.map((r) => ({ originId: r.origin_id, action: 'failed' as const, error: r.error })));
+  }
+  if (outcome.exported + outcome.failed === 0) return { exported: 0, failed: 0, remaining: false };
+  return { exported: outcome.exported, failed: outcome.failed, remaining: await hasReadyExports(sql, args.taskId) };
 }
 
 async function hasReadyExports(sql: Sql, taskId: number): Promise<boolean> {
@@ -115,23 +121,25 @@ async function hasReadyExports(sql: Sql, taskId: number): Promise<boolean> {
   return row!.ready;
 }
 
-/** Back off and let Temporal retry while attempts remain; after the last one, mark Failed and report. */
-async function handleFailure(sql: Sql, logs: RunLogWriter, args: ExportPageArgs, claimed: Claimed[], err: unknown): Promise<ExportPageResult> {
+/**
+ * Records a failed write on the claimed batch: back off while attempts remain (the activity then
+ * fails and Temporal retries it after the backoff), Failed after the last one.
+ */
+async function recordFailure(tx: Tx, args: ExportPageArgs, claimed: Claimed[], err: unknown) {
   const message = err instanceof Error ? err.message : String(err);
   const attempts = Math.max(...claimed.map((c) => c.attempts));
   const ids = claimed.map((c) => c.id);
   if (attempts < MAX_EXPORT_ATTEMPTS) {
     const backoffMs = 1_000 * 2 ** (attempts - 1);
-    await sql`
-      update pending_exports set status = 'Pending', error = ${message}, next_attempt_at = now() + ${`${backoffMs} milliseconds`}::interval, updated_at = now()
-      where id in ${sql(ids)}`;
+    await tx`
+      update pending_exports set status = 'Pending', attempts = attempts + 1, error = ${message}, next_attempt_at = now() + ${`${backoffMs} milliseconds`}::interval, updated_at = now()
+      where id in ${tx(ids)}`;
     const failure = toActivityFailure(err, 'DESTINATION');
     const type = (failure instanceof ApplicationFailure ? failure.type : undefined) ?? 'DESTINATION_WRITE_FAILED';
-    throw ApplicationFailure.create({ type, message, nonRetryable: false, nextRetryDelay: backoffMs });
+    return { claimed, message, retry: ApplicationFailure.create({ type, message, nonRetryable: false, nextRetryDelay: backoffMs }) };
   }
-  await sql`update pending_exports set status = 'Failed', error = ${message}, updated_at = now() where id in ${sql(ids)}`;
-  await logs.write(args.runId, args.taskId, claimed.map((c) => ({ originId: c.origin_id, action: 'failed' as const, error: message })));
-  return { exported: 0, failed: claimed.length, remaining: await hasReadyExports(sql, args.taskId) };
+  await tx`update pending_exports set status = 'Failed', attempts = attempts + 1, error = ${message}, updated_at = now() where id in ${tx(ids)}`;
+  return { claimed, message, retry: undefined };
 }
 
 /** A row the destination refused on its own, before anything was written. */

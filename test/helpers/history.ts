@@ -36,3 +36,14 @@ export function largestPayloadBytes(history: History): number {
 export function eventCount(history: History): number {
   return history.events?.length ?? 0;
 }
+
+/** The activities a history scheduled, in order, with their first argument decoded (JSON payloads). */
+export function scheduledActivities(history: History): { eventId: number; type: string; args: Record<string, unknown> }[] {
+  return (history.events ?? []).flatMap((event) => {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (!scheduled) return [];
+    const data = scheduled.input?.payloads?.[0]?.data;
+    const args = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>) : {};
+    return [{ eventId: Number(event.eventId), type: scheduled.activityType?.name ?? '', args }];
+  });
+}
