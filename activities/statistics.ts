@@ -10,20 +10,42 @@ import { quoteIdent } from './connectors/postgres-destination';
 export const WORKING_TABLES = ['sync_staging', 'connector_space_objects', 'contracts', 'register_objects', 'pending_exports'] as const;
 export type WorkingTable = (typeof WORKING_TABLES)[number];
 
+/**
+ * The columns the engine's statements filter and join on: what the planner needs to know. The
+ * jsonb columns are left out; sampling them means reading (and detoasting) every sampled object.
+ */
+const KEY_COLUMNS: Record<WorkingTable, string[]> = {
+  sync_staging: ['run_id', 'task_id', 'page_no', 'external_id', 'action', 'space_action'],
+  connector_space_objects: ['connected_system_id', 'entity', 'external_id', 'change_seq', 'deleted_at'],
+  contracts: ['task_id', 'origin_id', 'register_object_id', 'target_id'],
+  register_objects: ['id', 'workspace_id', 'object_type', 'external_key'],
+  pending_exports: ['id', 'run_id', 'task_id', 'page_no', 'origin_id', 'status'],
+};
+
 /** True on pages 0, 1, 3, 7, 15, …: the run's rows have doubled since the last analyze. */
 export const tablesDoubled = (pageNo: number) => ((pageNo + 1) & pageNo) === 0;
 
+/** What the import writes (and stages): the connector space and the staging rows. */
+export const IMPORT_TABLES: readonly WorkingTable[] = ['sync_staging', 'connector_space_objects'];
+/** What a page's synchronisation writes: the register, the contracts and the export queue. */
+export const SYNCHRONISE_TABLES: readonly WorkingTable[] = ['register_objects', 'contracts', 'pending_exports'];
+
 /**
- * On pages 0, 1, 3, 7, …, analyzes the working tables that changed since their last analyze. On
+ * On pages 0, 1, 3, 7, …, analyzes those of `tables` that changed since their last analyze. On
  * a task's first two pages any change counts: a new run, task or entity is a sliver of a big
  * table, and until the statistics know it the planner believes it holds one row and runs key
  * lookups as scans of everything under the run, task or entity (a page step of minutes at a
  * million rows). Later a tenth of a table must change, so a 1% delta leaves the big tables'
  * statistics as they are.
+ *
+ * Each step analyzes only the tables it writes, after its transaction: a page imports while the
+ * one before it synchronises, and an ANALYZE that meets another transaction's uncommitted rows
+ * records their pages without their rows. The planner then believes a full table is empty and
+ * joins it by scanning it once per row (a minute for one page of 10,000).
  */
-export async function analyzeAsTablesGrow(sql: Sql, pageNo: number): Promise<void> {
+export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: readonly WorkingTable[]): Promise<void> {
   if (!tablesDoubled(pageNo)) return;
-  await analyzeChangedTables(sql, WORKING_TABLES, pageNo <= 1 ? 0 : 0.1);
+  await analyzeChangedTables(sql, tables, pageNo <= 1 ? 0 : 0.1);
 }
 
 /**
@@ -40,5 +62,7 @@ export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTab
     where c.oid in (select to_regclass(t) from unnest(${tables as unknown as string[]}::text[]) as t)
       and (coalesce(s.n_mod_since_analyze, 0) > greatest(${minimum.rows}::float8, c.reltuples * ${share}::float8)
            or pg_relation_size(c.oid) / current_setting('block_size')::int > ${minimum.pages}::float8 + c.relpages * (1 + ${share}::float8))`;
-  if (changed.length > 0) await sql.unsafe(`analyze ${changed.map((t) => quoteIdent(t.relname)).join(', ')}`);
+  if (changed.length === 0) return;
+  const list = changed.map(({ relname }) => `${quoteIdent(relname)} (${KEY_COLUMNS[relname as WorkingTable].map(quoteIdent).join(', ')})`);
+  await sql.unsafe(`analyze ${list.join(', ')}`);
 }

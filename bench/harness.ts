@@ -24,8 +24,12 @@ export interface BenchStack {
 }
 
 const SECRET_KEY = 'bench-secret-key-0123456789';
-/** The heap limit `npm run start:worker` gives a worker. */
-const WORKER_HEAP_MB = 256;
+/**
+ * The Node flags `npm run start:worker` gives a worker: a 256 MB heap, and a young generation of
+ * 4 MB semi-spaces (the default 16 MB ones hold a page's short-lived garbage a while longer,
+ * about 40 MB more resident memory for no measurable speed).
+ */
+const WORKER_NODE_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=4'];
 
 export async function startBenchStack(): Promise<BenchStack> {
   const cliPath = await resolveTemporalCli();
@@ -34,7 +38,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   // then its own work, not the TypeScript compiler's or webpack's.
   const [server, database] = await Promise.all([startTemporalDevServer({ cliPath, headless: true }), createTestDatabase(), buildWorker()]);
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
-  const worker = spawn(process.execPath, ['--enable-source-maps', `--max-old-space-size=${WORKER_HEAP_MB}`, BUILT_WORKER], {
+  const worker = spawn(process.execPath, ['--enable-source-maps', ...WORKER_NODE_FLAGS, BUILT_WORKER], {
     env: {
       ...process.env,
       DATABASE_URL: database.url,

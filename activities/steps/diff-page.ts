@@ -36,12 +36,19 @@ export async function diffPage(sql: Sql, ctx: TaskContext, page: PageRef): Promi
     if (!ctx.dryRun) {
       // An object found unchanged was mapped afresh to what the target holds: its contract now
       // says so, and the next import settles it without mapping it again.
-      await tx`
-        update contracts k
-        set origin_hash = s.origin_hash, synced_origin_hash = s.origin_hash, last_synced_at = now(), updated_at = now()
-        from sync_staging s
-        where ${ofPage} and s.action = 'unchanged' and k.task_id = s.task_id and k.origin_id = s.external_id
-          and (${settledContract(tx, ctx, tx`s.origin_hash`)}) is not true`;
+      // The keys are read first (most pages have none, the settled ones aside), so the update is
+      // a lookup per key whatever the statistics say.
+      const confirmed = await tx<{ external_id: string; origin_hash: string }[]>`
+        select s.external_id, s.origin_hash from sync_staging s
+        where ${ofPage} and s.action = 'unchanged'
+          and (select ${settledContract(tx, ctx, tx`s.origin_hash`)} from contracts k where k.task_id = s.task_id and k.origin_id = s.external_id) is not true`;
+      if (confirmed.length > 0) {
+        await tx`
+          update contracts k
+          set origin_hash = x.origin_hash, synced_origin_hash = x.origin_hash, last_synced_at = now(), updated_at = now()
+          from unnest(${confirmed.map((c) => c.external_id)}::text[], ${confirmed.map((c) => c.origin_hash)}::text[]) as x(external_id, origin_hash)
+          where k.task_id = ${page.taskId} and k.origin_id = x.external_id`;
+      }
     }
     // Counted over the whole page (settled objects too), so a retry reports the same.
     const rows = await tx<{ action: string; n: number }[]>`

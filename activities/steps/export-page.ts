@@ -57,7 +57,9 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
   const outcome = await sql.begin(async (tx): Promise<Outcome> => {
     const claimed = await tx<Claimed[]>`
       select p.id, p.origin_id, p.action, p.attempts + 1 as attempts, r.data, r.hash
-      from pending_exports p left join register_objects r on r.id = p.register_object_id
+      from pending_exports p
+      -- A lookup per export by the register's key (the limit keeps it from becoming a join).
+      left join lateral (select r.data, r.hash from register_objects r where r.id = p.register_object_id limit 1) r on true
       where p.task_id = ${args.taskId} and p.status in ('Pending', 'Executing') and p.next_attempt_at <= now()
       order by p.id limit ${args.limit}
       for update of p skip locked`;

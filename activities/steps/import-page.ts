@@ -10,7 +10,7 @@ import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
 import { hashObject } from '../hashing';
 import { mapRecords, type MappedRecord } from './map-page';
-import { analyzeAsTablesGrow } from '../statistics';
+import { analyzeAsTablesGrow, IMPORT_TABLES } from '../statistics';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 
@@ -90,7 +90,7 @@ export async function importPage(
   }
 
   const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, logs, ctx, args, rows);
-  await analyzeAsTablesGrow(sql, args.pageNo);
+  await analyzeAsTablesGrow(sql, args.pageNo, IMPORT_TABLES);
   return {
     fetched: page.records.length,
     ...outcome,

@@ -1,7 +1,7 @@
 // Synchronisation reads the connector space rather than the source: this step stages the next
 // page of connector-space objects (in change order) for map → diff → upsert.
 import type { Sql } from '../../db/client';
-import { analyzeAsTablesGrow } from '../statistics';
+import { analyzeAsTablesGrow, IMPORT_TABLES } from '../statistics';
 import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 
@@ -35,6 +35,6 @@ export async function stageSpacePage(
     select count(*)::int as n, (count(*) filter (where deleted_at is not null))::int as deleted, max(change_seq)::text as last
     from picked`;
   const { n, deleted, last } = result!;
-  await analyzeAsTablesGrow(sql, args.pageNo);
+  await analyzeAsTablesGrow(sql, args.pageNo, IMPORT_TABLES);
   return { staged: n - deleted, deleted, lastSeq: last, nextCursor: n < args.pageSize || last === null ? null : last };
 }

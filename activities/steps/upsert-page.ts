@@ -6,6 +6,7 @@ import type { Sql } from '../../db/client';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
+import { analyzeAsTablesGrow, SYNCHRONISE_TABLES } from '../statistics';
 
 export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ queued: number }> {
   const logged = await sql.begin(async (tx) => {
@@ -21,10 +22,13 @@ export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext,
       on conflict (workspace_id, object_type, external_key) do update
         set data = excluded.data, hash = excluded.hash, last_run_id = excluded.last_run_id, updated_at = now()
         where register_objects.hash is distinct from excluded.hash`;
+    // The register id is looked up per row (a correlated subquery is never turned into a join):
+    // the plan stays an index lookup whatever the statistics of the freshly filled register say.
+    const registerId = tx`(select r.id from register_objects r where ${registerKey})`;
     await tx`
       insert into contracts (task_id, origin_id, register_object_id, origin_hash, last_seen_at, last_run_id)
-      select s.task_id, s.external_id, r.id, s.origin_hash, now(), ${page.runId}::uuid
-      from sync_staging s join register_objects r on ${registerKey}
+      select s.task_id, s.external_id, ${registerId}, s.origin_hash, now(), ${page.runId}::uuid
+      from sync_staging s
       where ${changes}
       on conflict (task_id, origin_id) do update
         set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
@@ -33,8 +37,8 @@ export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext,
            or contracts.register_object_id is distinct from excluded.register_object_id`;
     const queued = await tx`
       insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action)
-      select s.run_id, s.task_id, s.page_no, s.external_id, r.id, s.action
-      from sync_staging s join register_objects r on ${registerKey}
+      select s.run_id, s.task_id, s.page_no, s.external_id, ${registerId}, s.action
+      from sync_staging s
       where ${changes}
       on conflict (run_id, task_id, origin_id) do nothing`;
 
@@ -71,6 +75,7 @@ export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext,
       on conflict (run_id, task_id, origin_id, action) do nothing`;
     return { queued: queued.count + queuedDeletes };
   });
+  await analyzeAsTablesGrow(sql, page.pageNo, SYNCHRONISE_TABLES);
 
   return { queued: logged.queued };
 }
