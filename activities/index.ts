@@ -50,7 +50,8 @@ export function createActivities({ database, secretBox, pools, temporal, logRete
 
   const mapStep = (page: PageRef) => withFailureCodes('MAPPING', async () => mapPage(sql, logs, await context(page), page));
   const diffStep = (page: PageRef) => withFailureCodes('DIFF', async () => diffPage(sql, await context(page), page));
-  const upsertStep = (page: PageRef) => withFailureCodes('REGISTER', async () => upsertPage(sql, logs, await context(page), page));
+  const upsertStep = (page: PageRef, exportFollows = false) =>
+    withFailureCodes('REGISTER', async () => upsertPage(sql, logs, await context(page), page, exportFollows));
 
   return {
     ...createScheduleRunActivities(db, temporal),
@@ -74,13 +75,13 @@ export function createActivities({ database, secretBox, pools, temporal, logRete
       withFailureCodes('CONNECTOR_SPACE', async () => stageSpacePage(sql, await context(args), args)),
     mapPage: mapStep,
     diffPage: diffStep,
-    upsertPage: upsertStep,
+    upsertPage: (page: PageRef) => upsertStep(page),
     /**
      * map → diff → upsert of one staged page in a single activity, so a page costs one Temporal
      * round trip instead of three. Each step is idempotent, so a retry repeats them safely (and
      * fails with the code of the step that failed).
      */
-    async synchronisePage(args: PageRef & { dryRun: boolean }): Promise<SynchronisePageResult> {
+    async synchronisePage(args: PageRef & { dryRun: boolean; /** This run exports the page next. */ exportFollows?: boolean }): Promise<SynchronisePageResult> {
       const page = { runId: args.runId, taskId: args.taskId, pageNo: args.pageNo };
       const t0 = performance.now();
       await mapStep(page);
@@ -88,7 +89,7 @@ export function createActivities({ database, secretBox, pools, temporal, logRete
       const diff = await diffStep(page);
       const t2 = performance.now();
       const needsUpsert = !args.dryRun && diff.created + diff.changed + diff.deleted > 0;
-      const upserted = needsUpsert ? await upsertStep(page) : { queued: 0 };
+      const upserted = needsUpsert ? await upsertStep(page, args.exportFollows === true) : { queued: 0 };
       const millis = { map: Math.round(t1 - t0), diff: Math.round(t2 - t1), upsert: Math.round(performance.now() - t2) };
       // The diff counts mapping failures from the staging rows: the import maps most pages itself.
       return { ...diff, queued: upserted.queued, millis };

@@ -25,6 +25,13 @@ const KEY_COLUMNS: Record<WorkingTable, string[]> = {
 /** True on pages 0, 1, 3, 7, 15, …: the run's rows have doubled since the last analyze. */
 export const tablesDoubled = (pageNo: number) => ((pageNo + 1) & pageNo) === 0;
 
+/**
+ * On a task's first pages a table is analyzed once this many of its rows changed: a new task or
+ * entity writes whole pages, while a delta's hundred changed objects per page leave a
+ * million-row table's statistics as they are (sampling one costs half a second or more).
+ */
+const FIRST_PAGES_MIN_ROWS = 1_000;
+
 /** What the import writes (and stages): the connector space and the staging rows. */
 export const IMPORT_TABLES: readonly WorkingTable[] = ['sync_staging', 'connector_space_objects'];
 /** What a page's synchronisation writes: the register, the contracts and the export queue. */
@@ -32,7 +39,7 @@ export const SYNCHRONISE_TABLES: readonly WorkingTable[] = ['register_objects', 
 
 /**
  * On pages 0, 1, 3, 7, …, analyzes those of `tables` that changed since their last analyze. On
- * a task's first two pages any change counts: a new run, task or entity is a sliver of a big
+ * a task's first two pages a thousand changed rows are enough: a new run, task or entity is a sliver of a big
  * table, and until the statistics know it the planner believes it holds one row and runs key
  * lookups as scans of everything under the run, task or entity (a page step of minutes at a
  * million rows). Later a tenth of a table must change, so a 1% delta leaves the big tables'
@@ -45,7 +52,7 @@ export const SYNCHRONISE_TABLES: readonly WorkingTable[] = ['register_objects', 
  */
 export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: readonly WorkingTable[]): Promise<void> {
   if (!tablesDoubled(pageNo)) return;
-  await analyzeChangedTables(sql, tables, pageNo <= 1 ? 0 : 0.1);
+  await analyzeChangedTables(sql, tables, pageNo <= 1 ? 0 : 0.1, pageNo <= 1 ? FIRST_PAGES_MIN_ROWS : undefined);
 }
 
 /**
@@ -54,8 +61,8 @@ export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: read
  * that share (current at once). With a share, tables under a few hundred changed rows are left
  * to autovacuum.
  */
-export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number): Promise<void> {
-  const minimum = share > 0 ? { rows: 500, pages: 8 } : { rows: 0, pages: 0 };
+export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number, minRows?: number): Promise<void> {
+  const minimum = minRows !== undefined ? { rows: minRows, pages: 8 } : share > 0 ? { rows: 500, pages: 8 } : { rows: 0, pages: 0 };
   // to_regclass follows the search path, as the engine's statements do.
   const changed = await sql<{ relname: string }[]>`
     select c.relname from pg_class c left join pg_stat_user_tables s on s.relid = c.oid

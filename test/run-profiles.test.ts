@@ -96,6 +96,8 @@ describe('run profiles: one stage each, one engine', () => {
     assert.equal(await count('contracts'), RECORDS);
     assert.equal(await count('pending_exports', stack.database.sql`status = 'Pending'`), RECORDS);
     assert.equal((await stack.database.sql`select to_regclass(${destination}) as t`)[0]!.t, null);
+    // Its run log names no target row: nothing reached the target in this run.
+    assert.equal(await count('run_logs', stack.database.sql`run_id = ${run.id}::uuid and action = 'created' and target_id is null`), RECORDS);
   });
 
   test('Export then writes the destination and records the target ids on the contracts', async () => {

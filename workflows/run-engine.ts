@@ -282,7 +282,7 @@ async function runUnit(
     };
     let queued: number;
     if (patched(SYNCHRONISE_IN_ONE_ACTIVITY)) {
-      const result = await steps.synchronisePage({ ...page, dryRun: plan.dryRun });
+      const result = await steps.synchronisePage({ ...page, dryRun: plan.dryRun, exportFollows: exportToo });
       counters.errors += result.failed;
       countDiff(result);
       queued = result.queued;

@@ -97,10 +97,6 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
     await tx`
       delete from contracts c using jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text)
       where c.task_id = ${args.taskId} and c.origin_id = x.origin_id and x.action = 'delete'`;
-    await tx`
-      update run_logs l set target_id = x.origin_id
-      from jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text)
-      where l.run_id = ${args.runId}::uuid and l.task_id = ${args.taskId} and l.origin_id = x.origin_id and x.action <> 'delete'`;
     return { exported: written.length, failed: rejected.length, rejected };
   });
 

@@ -188,7 +188,10 @@ export function settledContract(sql: Sql | Tx, ctx: TaskContext, originHash: Fra
  * its contract calls for (as the diff step decides it).
  */
 async function stageUnsettled(tx: Tx, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: unknown }[], mapped: MappedRecord[]) {
-  const input = rows.map((r, i) => ({ ...r, ...mapped[i]! }));
+  const input = rows.map(({ external_id, hash, data }, i) => {
+    const { mapped: target, target_hash, error, skipped } = mapped[i]!;
+    return { external_id, hash, data, mapped: target, target_hash, error, skipped };
+  });
   await tx`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb)

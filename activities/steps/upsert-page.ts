@@ -8,7 +8,7 @@ import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 import { analyzeAsTablesGrow, SYNCHRONISE_TABLES } from '../statistics';
 
-export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ queued: number }> {
+export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef, exportFollows = false): Promise<{ queued: number }> {
   const logged = await sql.begin(async (tx) => {
     const ofPage = tx`s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}`;
     const changes = tx`${ofPage} and s.action in ('create', 'update')`;
@@ -66,9 +66,12 @@ export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext,
     }
 
     // The page's outcomes go to the run log straight from the staging rows, never through the worker.
+    // When this run exports the page next, a create or update names its target row at once: the
+    // destinations key rows by origin id (a refused export adds its own 'failed' entry).
     await tx`
-      insert into run_logs (run_id, task_id, origin_id, action, expires_at)
+      insert into run_logs (run_id, task_id, origin_id, target_id, action, expires_at)
       select s.run_id, s.task_id, s.external_id,
+             case when ${exportFollows}::boolean and s.action <> 'delete' then s.external_id end,
              case s.action when 'create' then 'created' when 'update' then 'updated' else 'deleted' end,
              now() + make_interval(days => ${logs.retention.successDays}::int)
       from sync_staging s where ${ofPage} and s.action in ('create', 'update', 'delete')
