@@ -9,7 +9,7 @@ import type { JsonObject } from '../connectors/types';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
 import { hashObject } from '../hashing';
-import { mapRecords, type MappedRecord } from './map-page';
+import { mapRecords, type MappedRecord } from '../map-records';
 import { analyzeAsTablesGrow, IMPORT_TABLES } from '../statistics';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';

@@ -5,8 +5,7 @@
 // the filter leaves out is marked 'skipped' (not an error) and goes no further.
 import type { Sql } from '../../db/client';
 import type { JsonObject } from '../connectors/types';
-import { hashObject } from '../hashing';
-import { MappingError } from '../mapping';
+import { mapRecords } from '../map-records';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 import { settledContract, type PageRef } from './import-page';
@@ -48,39 +47,3 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
   return { mapped: reused.count + results.length - failures.length - skipped, failed: failures.length, skipped };
 }
 
-/** One object's mapping: the target object and its hash, or why it goes no further. */
-export interface MappedRecord {
-  external_id: string;
-  mapped: unknown;
-  target_hash: string | null;
-  error: string | null;
-  /** Left out by the task's filter (not an error). */
-  skipped: boolean;
-}
-
-/** Picks, maps and checks source objects with the task's compiled mapping and target schema. */
-export async function mapRecords(ctx: TaskContext, objects: { external_id: string; data: JsonObject }[]) {
-  const failures: { originId: string; error: string }[] = [];
-  const results: MappedRecord[] = [];
-  let skipped = 0;
-  for (const { external_id, data } of objects) {
-    const selected = ctx.selectRecord ? ctx.selectRecord(data) : data;
-    if (selected === undefined) {
-      skipped++;
-      results.push({ external_id, mapped: null, target_hash: null, error: null, skipped: true });
-      continue;
-    }
-    try {
-      const out = ctx.map(selected);
-      const mapped = out instanceof Promise ? await out : out;
-      const problems = ctx.validate(mapped);
-      if (problems.length > 0) throw new MappingError(problems[0]!.path, problems.map((p) => p.message).join('; '));
-      results.push({ external_id, mapped, target_hash: hashObject(mapped), error: null, skipped: false });
-    } catch (err) {
-      const error = err instanceof MappingError ? `${err.field}: ${err.message}` : err instanceof Error ? err.message : String(err);
-      failures.push({ originId: external_id, error });
-      results.push({ external_id, mapped: null, target_hash: null, error, skipped: false });
-    }
-  }
-  return { results, failures, skipped };
-}
