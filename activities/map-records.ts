@@ -3,6 +3,7 @@
 import type { JsonObject } from './connectors/types';
 import { hashObject } from './hashing';
 import { MappingError } from './mapping';
+import type { RunLogEntry } from './run-logs';
 import type { TaskContext } from './task-context';
 
 /** One object's mapping: the target object and its hash, or why it goes no further. */
@@ -15,9 +16,9 @@ export interface MappedRecord {
   skipped: boolean;
 }
 
-/** Picks, maps and checks source objects with the task's compiled mapping and target schema. */
+/** Picks, maps and checks source objects with the task's compiled mapping and target schema; refusals come as run-log entries. */
 export async function mapRecords(ctx: TaskContext, objects: { external_id: string; data: JsonObject }[]) {
-  const failures: { originId: string; error: string }[] = [];
+  const failures: RunLogEntry[] = [];
   const results: MappedRecord[] = [];
   let skipped = 0;
   for (const { external_id, data } of objects) {
@@ -35,7 +36,7 @@ export async function mapRecords(ctx: TaskContext, objects: { external_id: strin
       results.push({ external_id, mapped, target_hash: hashObject(mapped), error: null, skipped: false });
     } catch (err) {
       const error = err instanceof MappingError ? `${err.field}: ${err.message}` : err instanceof Error ? err.message : String(err);
-      failures.push({ originId: external_id, error });
+      failures.push({ originId: external_id, action: 'failed', error });
       results.push({ external_id, mapped: null, target_hash: null, error, skipped: false });
     }
   }

@@ -52,17 +52,17 @@ export const SYNCHRONISE_TABLES: readonly WorkingTable[] = ['register_objects', 
  */
 export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: readonly WorkingTable[]): Promise<void> {
   if (!tablesDoubled(pageNo)) return;
-  await analyzeChangedTables(sql, tables, pageNo <= 1 ? 0 : 0.1, pageNo <= 1 ? FIRST_PAGES_MIN_ROWS : undefined);
+  if (pageNo <= 1) await analyzeChangedTables(sql, tables, 0, FIRST_PAGES_MIN_ROWS);
+  else await analyzeChangedTables(sql, tables, 0.1);
 }
 
 /**
- * Analyzes those of `tables` of which more than `share` changed since their last analyze (0: any
- * change): rows changed by the activity counters (a second or so behind), or a file grown by
- * that share (current at once). With a share, tables under a few hundred changed rows are left
- * to autovacuum.
+ * Analyzes those of `tables` of which more than `share` (and at least `minRows` rows) changed
+ * since their last analyze: rows changed by the activity counters (a second or so behind), or a
+ * file grown by that share and 8 pages (current at once). Smaller changes are left to autovacuum.
  */
-export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number, minRows?: number): Promise<void> {
-  const minimum = minRows !== undefined ? { rows: minRows, pages: 8 } : share > 0 ? { rows: 500, pages: 8 } : { rows: 0, pages: 0 };
+export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number, minRows = 500): Promise<void> {
+  const minimum = { rows: minRows, pages: 8 };
   // to_regclass follows the search path, as the engine's statements do.
   const changed = await sql<{ relname: string }[]>`
     select c.relname from pg_class c left join pg_stat_user_tables s on s.relid = c.oid

@@ -4,7 +4,8 @@
 // the task's filter ('skipped') or refused by the mapping ('failed').
 import type { Sql } from '../../db/client';
 import type { TaskContext } from '../task-context';
-import { settledContract, type PageRef } from './import-page';
+import { actionByContract, settledContract } from './contract-rules';
+import type { PageRef } from './import-page';
 
 export interface DiffPageResult {
   created: number;
@@ -26,11 +27,7 @@ export async function diffPage(sql: Sql, ctx: TaskContext, page: PageRef): Promi
       set action = case
         when s.origin_hash is null then (
           select 'delete' from contracts c where c.task_id = s.task_id and c.origin_id = s.external_id)
-        else coalesce((
-          select case when c.target_id is null then 'create'
-                      when c.target_hash is distinct from s.target_hash then 'update'
-                      else 'unchanged' end
-          from contracts c where c.task_id = s.task_id and c.origin_id = s.external_id), 'create')
+        else ${actionByContract(tx, tx`s.task_id`, tx`s.external_id`, tx`s.target_hash`)}
         end
       where ${ofPage} and s.action is null`;
     if (!ctx.dryRun) {

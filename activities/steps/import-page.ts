@@ -2,7 +2,7 @@
 // the connector space, and stage the page's keys for the next steps. A dry run stages the objects
 // themselves and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
-import type { Fragment, Sql, Tx } from '../../db/client';
+import type { Sql, Tx } from '../../db/client';
 import { readSourcePage, type SourceReadResult } from '../connectors/sources';
 import type { Prefetcher } from '../connectors/prefetch';
 import type { JsonObject } from '../connectors/types';
@@ -11,7 +11,8 @@ import { recordId } from '../connectors/http-json-source';
 import { hashObject } from '../hashing';
 import { mapRecords, type MappedRecord } from '../map-records';
 import { analyzeAsTablesGrow, IMPORT_TABLES } from '../statistics';
-import type { RunLogWriter } from '../run-logs';
+import { actionByContract, settledContract } from './contract-rules';
+import type { RunLogEntry, RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 
 export interface PageRef {
@@ -123,7 +124,7 @@ async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: Impor
 }
 
 async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: JsonObject }[]) {
-  let failures: { originId: string; error: string }[] = [];
+  let failures: RunLogEntry[] = [];
   const outcome = await sql.begin(async (tx) => {
     if (args.dryRun) {
       await tx`
@@ -153,9 +154,9 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
       if (rest.length > 0) {
         // The page's records are at hand: they are mapped and decided here, so the map and diff
         // steps neither read them back nor rewrite their staging rows.
-        const { results, failures: failed } = await mapRecords(ctx, rest);
-        await stageUnsettled(tx, ctx, args, rest, results);
-        failures = failed;
+        const mapped = await mapRecords(ctx, rest);
+        await stageUnsettled(tx, ctx, args, rest, mapped.results);
+        failures = mapped.failures;
       }
     }
     // Counted from the staged rows, not from the statement, so a retried page reports the same.
@@ -168,18 +169,9 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
     return { staged: n('create') + n('update') + n('unchanged'), created: n('create'), changed: n('update'), unchanged: n('unchanged'), settled };
   });
   if (failures.length > 0) {
-    await logs.write(args.runId, args.taskId, failures.map((f) => ({ originId: f.originId, action: 'failed' as const, error: f.error })));
+    await logs.write(args.runId, args.taskId, failures);
   }
   return outcome;
-}
-
-/**
- * A contract (alias k) whose last export came from exactly this origin hash, made (or confirmed
- * by a diff) after the task, job and mapping last changed: the target holds what the object maps to.
- */
-export function settledContract(sql: Sql | Tx, ctx: TaskContext, originHash: Fragment): Fragment {
-  return sql`k.synced_origin_hash = ${originHash} and k.origin_hash = ${originHash} and k.target_hash is not null
-    and k.last_synced_at > ${ctx.configuredAt.toISOString()}::timestamptz`;
 }
 
 /**
@@ -211,9 +203,7 @@ async function stageUnsettled(tx: Tx, ctx: TaskContext, args: ImportPageArgs, ro
       case when s.external_id is null then 'unchanged' when s.inserted then 'create' else 'update' end,
       i.mapped, i.target_hash, i.error,
       case when i.error is not null then 'failed' when i.skipped then 'skipped'
-        else coalesce((
-          select case when c.target_id is null then 'create' when c.target_hash is distinct from i.target_hash then 'update' else 'unchanged' end
-          from contracts c where c.task_id = ${args.taskId} and c.origin_id = i.external_id), 'create') end
+        else ${actionByContract(tx, tx`${args.taskId}::int`, tx`i.external_id`, tx`i.target_hash`)} end
     from input i left join space s on s.external_id = i.external_id
     on conflict (run_id, task_id, external_id) do nothing`;
 }

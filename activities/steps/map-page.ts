@@ -8,7 +8,8 @@ import type { JsonObject } from '../connectors/types';
 import { mapRecords } from '../map-records';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
-import { settledContract, type PageRef } from './import-page';
+import { settledContract } from './contract-rules';
+import type { PageRef } from './import-page';
 
 export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef): Promise<{ mapped: number; failed: number; skipped: number }> {
   // An object whose source hash is the one its contract last exported, with the task, job and
@@ -42,7 +43,7 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
       where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.external_id = x.external_id`;
   }
   if (failures.length > 0) {
-    await logs.write(page.runId, page.taskId, failures.map((f) => ({ originId: f.originId, action: 'failed' as const, error: f.error })));
+    await logs.write(page.runId, page.taskId, failures);
   }
   return { mapped: reused.count + results.length - failures.length - skipped, failed: failures.length, skipped };
 }
