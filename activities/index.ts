@@ -30,11 +30,14 @@ export interface ActivityDeps {
   temporal: Client;
 }
 
-/** What one page's map, diff and upsert did: the diff's decisions, mapping failures, exports queued. */
+/**
+ * What one page's map, diff and upsert did: the diff's decisions, the objects that failed (refused
+ * by the mapping, or by the destination when the upsert wrote it), exports queued.
+ */
 export interface SynchronisePageResult extends DiffPageResult {
   queued: number;
-  /** Time each step took: what the benchmark reports per step. */
-  millis: { map: number; diff: number; upsert: number };
+  /** Time each step took: what the benchmark reports per step (export: the upsert's destination write). */
+  millis: { map: number; diff: number; upsert: number; export: number };
 }
 
 export const DEFAULT_LOG_RETENTION: LogRetention = { successDays: 7, errorDays: 30 };
@@ -51,7 +54,7 @@ export function createActivities({ database, secretBox, pools, temporal, logRete
   const mapStep = (page: PageRef) => withFailureCodes('MAPPING', async () => mapPage(sql, logs, await context(page), page));
   const diffStep = (page: PageRef) => withFailureCodes('DIFF', async () => diffPage(sql, await context(page), page));
   const upsertStep = (page: PageRef, exportFollows = false) =>
-    withFailureCodes('REGISTER', async () => upsertPage(sql, logs, await context(page), page, exportFollows));
+    withFailureCodes('REGISTER', async () => upsertPage(sql, logs, await context(page), page, exportFollows, pools));
 
   return {
     ...createScheduleRunActivities(db, temporal),
@@ -89,10 +92,11 @@ export function createActivities({ database, secretBox, pools, temporal, logRete
       const diff = await diffStep(page);
       const t2 = performance.now();
       const needsUpsert = !args.dryRun && diff.created + diff.changed + diff.deleted > 0;
-      const upserted = needsUpsert ? await upsertStep(page, args.exportFollows === true) : { queued: 0 };
-      const millis = { map: Math.round(t1 - t0), diff: Math.round(t2 - t1), upsert: Math.round(performance.now() - t2) };
+      const upserted = needsUpsert ? await upsertStep(page, args.exportFollows === true) : { queued: 0, refused: 0, exportMillis: 0 };
+      const upsertMillis = performance.now() - t2 - upserted.exportMillis;
+      const millis = { map: Math.round(t1 - t0), diff: Math.round(t2 - t1), upsert: Math.round(upsertMillis), export: upserted.exportMillis };
       // The diff counts mapping failures from the staging rows: the import maps most pages itself.
-      return { ...diff, queued: upserted.queued, millis };
+      return { ...diff, failed: diff.failed + upserted.refused, queued: upserted.queued, millis };
     },
     exportPage: (args: ExportPageArgs) => withFailureCodes('DESTINATION', async () => exportPage(sql, pools, logs, await context(args), args)),
     /** Job option truncateTableData / dropTable: empties or drops the task's table before its first page. */

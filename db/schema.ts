@@ -383,6 +383,8 @@ export const pendingExports = pgTable(
   (t) => [
     uniqueIndex('pending_exports_run_task_origin_key').on(t.runId, t.taskId, t.originId),
     index('pending_exports_open_idx').on(t.taskId, t.id).where(sql`status in ('Pending', 'Executing')`),
+    // An object's open exports: a newer change of it supersedes them.
+    index('pending_exports_open_origin_idx').on(t.taskId, t.originId).where(sql`status in ('Pending', 'Executing')`),
   ],
 );
 

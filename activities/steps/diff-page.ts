@@ -31,6 +31,17 @@ export async function diffPage(sql: Sql, ctx: TaskContext, page: PageRef): Promi
         end
       where ${ofPage} and s.action is null`;
     if (!ctx.dryRun) {
+      // What the page decides is the object's current state: exports of it still open from earlier
+      // runs are obsolete (a queued delete of an object that came back must not land, nor an old
+      // update after this page's). Most tasks have none open; the check is one index probe.
+      const [open] = await tx<{ open: boolean }[]>`
+        select exists (select 1 from pending_exports where task_id = ${page.taskId} and status in ('Pending', 'Executing')) as open`;
+      if (open!.open) {
+        await tx`
+          delete from pending_exports p
+          where p.task_id = ${page.taskId} and p.status in ('Pending', 'Executing') and p.run_id <> ${page.runId}::uuid
+            and p.origin_id in (select s.external_id from sync_staging s where ${ofPage} and s.action in ('create', 'update', 'unchanged'))`;
+      }
       // An object found unchanged was mapped afresh to what the target holds: its contract now
       // says so, and the next import settles it without mapping it again.
       // The keys are read first (most pages have none, the settled ones aside), so the update is

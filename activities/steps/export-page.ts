@@ -140,6 +140,31 @@ async function recordFailure(tx: Tx, args: ExportPageArgs, claimed: Claimed[], e
   return { claimed, message, retry: undefined };
 }
 
+/**
+ * Whether a page's changes can be written to the task's destination while the page synchronises,
+ * without the export queue: PostgreSQL destinations, whose merge is keyed by origin id.
+ */
+export function writesAlongsideSynchronisation(ctx: TaskContext): boolean {
+  return ctx.destination.connectorType === 'postgres';
+}
+
+/** A staged create or update, as the synchronisation writes it to the destination. */
+export interface StagedChange {
+  origin_id: string;
+  action: 'create' | 'update';
+  data: JsonObject;
+  hash: string;
+}
+
+/**
+ * Writes a page's staged changes to the destination (an idempotent merge); returns those the
+ * table refused one by one, and throws when the write failed as a whole.
+ */
+export async function writeStagedChanges(pools: ConnectionPools, ctx: TaskContext, runId: string, changes: StagedChange[]): Promise<{ origin_id: string; error: string }[]> {
+  const rejected = await destinationWriter(pools, ctx, runId)(changes.map((c, i) => ({ id: i, attempts: 1, ...c })));
+  return rejected.map(({ origin_id, error }) => ({ origin_id, error }));
+}
+
 /** A row the destination refused on its own, before anything was written. */
 interface Rejected {
   id: number;

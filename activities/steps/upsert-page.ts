@@ -2,13 +2,42 @@
 // exports — one set-based statement each. The contract's target hash is left for the export to
 // set, so a contract never claims a write that did not happen. A deletion cancels whatever was
 // still queued for the object; if nothing ever reached the target, nothing is queued at all.
+//
+// When the run exports the page next to a PostgreSQL destination, the page's creates and updates
+// skip the queue: they are written to the destination inside this step's transaction, and the
+// contracts record the write as they are upserted. A crash before the commit rolls everything
+// back; the retry merges the same rows again. Only what the destination refused (Failed at once)
+// or a write that failed as a whole (queued for the export step's retries) goes to the queue.
+import { Context } from '@temporalio/activity';
 import type { Sql } from '../../db/client';
+import type { ConnectionPools } from '../connectors/postgres-destination';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 import { analyzeAsTablesGrow, SYNCHRONISE_TABLES } from '../statistics';
+import { writesAlongsideSynchronisation, writeStagedChanges, type StagedChange } from './export-page';
 
-export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, page: PageRef, exportFollows = false): Promise<{ queued: number }> {
+export interface UpsertPageResult {
+  /** Exports queued for the export step. */
+  queued: number;
+  /** Written to the destination by this step. */
+  exported: number;
+  /** Refused by the destination in this step (each logged and its export Failed). */
+  refused: number;
+  /** Time spent writing the destination. */
+  exportMillis: number;
+}
+
+export async function upsertPage(
+  sql: Sql,
+  logs: RunLogWriter,
+  ctx: TaskContext,
+  page: PageRef,
+  exportFollows = false,
+  /** Given with exportFollows: the destination may be written by this step. */
+  pools?: ConnectionPools,
+): Promise<UpsertPageResult> {
+  let refused: { origin_id: string; error: string }[] = [];
   const logged = await sql.begin(async (tx) => {
     const ofPage = tx`s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.page_no = ${page.pageNo}`;
     const changes = tx`${ofPage} and s.action in ('create', 'update')`;
@@ -25,17 +54,74 @@ export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext,
     // The register id is looked up per row (a correlated subquery is never turned into a join):
     // the plan stays an index lookup whatever the statistics of the freshly filled register say.
     const registerId = tx`(select r.id from register_objects r where ${registerKey})`;
-    await tx`
-      insert into contracts (task_id, origin_id, register_object_id, origin_hash, last_seen_at, last_run_id)
-      select s.task_id, s.external_id, ${registerId}, s.origin_hash, now(), ${page.runId}::uuid
-      from sync_staging s
-      where ${changes}
-      on conflict (task_id, origin_id) do update
-        set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
-            last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id, updated_at = now()
-        where contracts.origin_hash is distinct from excluded.origin_hash
-           or contracts.register_object_id is distinct from excluded.register_object_id`;
-    const queued = await tx`
+
+    let written = false;
+    let writtenCount = 0;
+    let exportMillis = 0;
+    if (exportFollows && pools && writesAlongsideSynchronisation(ctx)) {
+      const changed = await tx<StagedChange[]>`
+        select s.external_id as origin_id, s.action, s.mapped as data, s.target_hash as hash from sync_staging s where ${changes}`;
+      const t0 = performance.now();
+      try {
+        refused = changed.length === 0 ? [] : await writeStagedChanges(pools, ctx, page.runId, changed);
+        written = true;
+        writtenCount = changed.length;
+      } catch {
+        // The write failed as a whole: the changes are queued, and the export step tries them
+        // again with its backoff and attempt count.
+        refused = [];
+      }
+      exportMillis = performance.now() - t0;
+      Context.current().heartbeat();
+    }
+    const refusedIds = refused.map((r) => r.origin_id);
+
+    if (written) {
+      // The contract records the write it follows; a refused object's contract keeps what the
+      // target held before (nothing, for a new one), so the next run tries it again.
+      const reached = tx`s.external_id <> all(${refusedIds}::text[])`;
+      await tx`
+        insert into contracts (task_id, origin_id, register_object_id, origin_hash, last_seen_at, last_run_id,
+                               target_id, target_hash, synced_origin_hash, last_synced_at, last_action)
+        select s.task_id, s.external_id, ${registerId}, s.origin_hash, now(), ${page.runId}::uuid,
+               case when ${reached} then s.external_id end, case when ${reached} then s.target_hash end,
+               case when ${reached} then s.origin_hash end, case when ${reached} then now() end,
+               case when ${reached} then 'create' end
+        from sync_staging s
+        where ${changes}
+        on conflict (task_id, origin_id) do update
+          set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
+              last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
+              target_id = coalesce(excluded.target_id, contracts.target_id),
+              target_hash = case when excluded.target_id is null then contracts.target_hash else excluded.target_hash end,
+              synced_origin_hash = case when excluded.target_id is null then contracts.synced_origin_hash else excluded.synced_origin_hash end,
+              last_synced_at = coalesce(excluded.last_synced_at, contracts.last_synced_at),
+              last_action = case when excluded.target_id is null then contracts.last_action
+                                 when contracts.target_id is null then 'create' else 'update' end,
+              updated_at = now()`;
+      if (refused.length > 0) {
+        await tx`
+          insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action, status, attempts, error)
+          select s.run_id, s.task_id, s.page_no, s.external_id, ${registerId}, s.action, 'Failed', 1, x.error
+          from jsonb_to_recordset(${JSON.stringify(refused)}::jsonb) as x(origin_id text, error text)
+          join sync_staging s on s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.external_id = x.origin_id
+          on conflict (run_id, task_id, origin_id) do nothing`;
+      }
+    } else {
+      await tx`
+        insert into contracts (task_id, origin_id, register_object_id, origin_hash, last_seen_at, last_run_id)
+        select s.task_id, s.external_id, ${registerId}, s.origin_hash, now(), ${page.runId}::uuid
+        from sync_staging s
+        where ${changes}
+        on conflict (task_id, origin_id) do update
+          set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
+              last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id, updated_at = now()
+          where contracts.origin_hash is distinct from excluded.origin_hash
+             or contracts.register_object_id is distinct from excluded.register_object_id`;
+    }
+    const queued = written
+      ? { count: 0 }
+      : await tx`
       insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action)
       select s.run_id, s.task_id, s.page_no, s.external_id, ${registerId}, s.action
       from sync_staging s
@@ -71,14 +157,16 @@ export async function upsertPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext,
     await tx`
       insert into run_logs (run_id, task_id, origin_id, target_id, action, expires_at)
       select s.run_id, s.task_id, s.external_id,
-             case when ${exportFollows}::boolean and s.action <> 'delete' then s.external_id end,
+             case when ${exportFollows}::boolean and s.action <> 'delete' and s.external_id <> all(${refusedIds}::text[]) then s.external_id end,
              case s.action when 'create' then 'created' when 'update' then 'updated' else 'deleted' end,
              now() + make_interval(days => ${logs.retention.successDays}::int)
       from sync_staging s where ${ofPage} and s.action in ('create', 'update', 'delete')
       on conflict (run_id, task_id, origin_id, action) do nothing`;
-    return { queued: queued.count + queuedDeletes };
+    return { queued: queued.count + queuedDeletes, exported: writtenCount, exportMillis };
   });
+  if (refused.length > 0) {
+    await logs.write(page.runId, page.taskId, refused.map((r) => ({ originId: r.origin_id, action: 'failed' as const, error: r.error })));
+  }
   await analyzeAsTablesGrow(sql, page.pageNo, SYNCHRONISE_TABLES);
-
-  return { queued: logged.queued };
+  return { queued: logged.queued, exported: logged.exported - refused.length, refused: refused.length, exportMillis: Math.round(logged.exportMillis) };
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "pending_exports_open_origin_idx" ON "pending_exports" USING btree ("task_id","origin_id") WHERE status in ('Pending', 'Executing');
