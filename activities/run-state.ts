@@ -2,7 +2,7 @@
 // run and task, so a retried activity leaves the same rows behind.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { entityRuns, jobs, runProfiles, LIVE_RUN_STATES, runs, syncStaging, tasks } from '../db/schema';
+import { entityRuns, jobs, runProfiles, LIVE_RUN_STATES, runs, syncSeenPages, syncStaging, tasks } from '../db/schema';
 import type { EntityCounters, EntityOutcomeState, RunError, RunOptions, RunPlan, RunState, StageMode, TaskPlan } from '../workflows/contracts';
 import { SyncError } from './errors';
 import type { RunLogWriter } from './run-logs';
@@ -166,6 +166,7 @@ export function createRunStateActivities(db: Db, logs: RunLogWriter, onRunEnded:
           .set({ state: 'SKIPPED', stateUpdateTime: new Date() })
           .where(and(eq(entityRuns.runId, args.runId), eq(entityRuns.state, 'PENDING')));
         await tx.delete(syncStaging).where(eq(syncStaging.runId, args.runId));
+        await tx.delete(syncSeenPages).where(eq(syncSeenPages.runId, args.runId));
       });
       await logs.prune();
       onRunEnded(args.runId);

@@ -360,6 +360,21 @@ export const syncStaging = pgTable(
   (t) => [primaryKey({ columns: [t.runId, t.taskId, t.externalId] }), index('sync_staging_page_idx').on(t.runId, t.taskId, t.pageNo)],
 );
 
+/**
+ * The keys a full import saw, one row per page: what the deletion check compares the connector
+ * space with. Settled objects are recorded only here, never staged. Deleted when the run ends.
+ */
+export const syncSeenPages = pgTable(
+  'sync_seen_pages',
+  {
+    runId: uuid('run_id').notNull(),
+    taskId: integer('task_id').notNull(),
+    pageNo: integer('page_no').notNull(),
+    externalIds: text('external_ids').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.taskId, t.pageNo] })],
+);
+
 export type PendingExportStatus = 'Pending' | 'Executing' | 'Exported' | 'Failed';
 
 /** A create/update/delete queued for a destination system. */

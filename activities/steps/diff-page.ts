@@ -1,7 +1,7 @@
 // Step 3: decide what each staged object needs on the target by comparing its mapped hash with
 // what its contract says the target holds; a source deletion needs a delete only if a contract
-// exists. Objects already decided need nothing: settled by the import ('unchanged'), left out by
-// the task's filter ('skipped') or refused by the mapping ('failed').
+// exists. Objects already decided need nothing: settled by the import (not staged, counted
+// unchanged), left out by the task's filter ('skipped') or refused by the mapping ('failed').
 import type { Sql } from '../../db/client';
 import type { TaskContext } from '../task-context';
 import { actionByContract, settledContract } from './contract-rules';
@@ -44,11 +44,12 @@ export async function diffPage(sql: Sql, ctx: TaskContext, page: PageRef): Promi
       }
       // An object found unchanged was mapped afresh to what the target holds: its contract now
       // says so, and the next import settles it without mapping it again.
-      // The keys are read first (most pages have none, the settled ones aside), so the update is
-      // a lookup per key whatever the statistics say.
+      // Objects the import settled were never mapped (no mapped value): their contracts are not
+      // looked at again. The keys are read first (most pages have none), so the update is a
+      // lookup per key whatever the statistics say.
       const confirmed = await tx<{ external_id: string; origin_hash: string }[]>`
         select s.external_id, s.origin_hash from sync_staging s
-        where ${ofPage} and s.action = 'unchanged'
+        where ${ofPage} and s.action = 'unchanged' and s.mapped is not null
           and (select ${settledContract(tx, ctx, tx`s.origin_hash`)} from contracts k where k.task_id = s.task_id and k.origin_id = s.external_id) is not true`;
       if (confirmed.length > 0) {
         await tx`
@@ -58,10 +59,15 @@ export async function diffPage(sql: Sql, ctx: TaskContext, page: PageRef): Promi
           where k.task_id = ${page.taskId} and k.origin_id = x.external_id`;
       }
     }
-    // Counted over the whole page (settled objects too), so a retry reports the same.
+    // Counted over the whole page, so a retry reports the same: the objects the import settled
+    // are the page's recorded keys that were not staged.
     const rows = await tx<{ action: string; n: number }[]>`
       select s.action, count(*)::int as n from sync_staging s where ${ofPage} group by s.action`;
     const count = (action: string) => rows.find((r) => r.action === action)?.n ?? 0;
-    return { created: count('create'), changed: count('update'), unchanged: count('unchanged'), deleted: count('delete'), failed: count('failed') };
+    const [seen] = await tx<{ n: number }[]>`
+      select coalesce(sum(cardinality(p.external_ids)), 0)::int as n from sync_seen_pages p
+      where p.run_id = ${page.runId}::uuid and p.task_id = ${page.taskId} and p.page_no = ${page.pageNo}`;
+    const settled = seen!.n === 0 ? 0 : seen!.n - rows.reduce((sum, r) => sum + r.n, 0);
+    return { created: count('create'), changed: count('update'), unchanged: count('unchanged') + settled, deleted: count('delete'), failed: count('failed') };
   });
 }

@@ -1,6 +1,6 @@
 // Step 1: read one page from the source, hash each object, write only new or changed objects to
-// the connector space, and stage the page's keys for the next steps. A dry run stages the objects
-// themselves and leaves the connector space untouched.
+// the connector space, record the page's keys, and stage the objects that are not settled for the
+// next steps. A dry run stages every object itself and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
 import type { Sql, Tx } from '../../db/client';
 import { readSourcePage, type SourceReadResult } from '../connectors/sources';
@@ -31,7 +31,7 @@ export interface ImportPageArgs extends PageRef {
 
 export interface ImportPageResult {
   fetched: number;
-  /** Objects of this page staged for the next steps. */
+  /** Objects of this page taken in: staged for the next steps, or settled. */
   staged: number;
   /** Objects rejected: an id that appears twice. */
   rejected: number;
@@ -41,7 +41,8 @@ export interface ImportPageResult {
   unchanged: number;
   /**
    * Of the staged objects, those already settled: unchanged at the source since their contract's
-   * last export, under an unchanged configuration. They need no map, diff, upsert or export.
+   * last export, under an unchanged configuration. They need no map, diff, upsert or export, and
+   * are counted without being staged.
    */
   settled: number;
   nextCursor: string | null;
@@ -126,6 +127,12 @@ async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: Impor
 async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: JsonObject }[]) {
   let failures: RunLogEntry[] = [];
   const outcome = await sql.begin(async (tx) => {
+    // The page's keys, once: a full import's deletion check compares the connector space with them.
+    await tx`
+      insert into sync_seen_pages (run_id, task_id, page_no, external_ids)
+      values (${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, ${rows.map((r) => r.external_id)}::text[])
+      on conflict (run_id, task_id, page_no) do update set external_ids = excluded.external_ids`;
+    let settled = 0;
     if (args.dryRun) {
       await tx`
         with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb))
@@ -137,19 +144,18 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
           on c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id
         on conflict (run_id, task_id, external_id) do nothing`;
     } else {
-      // Settled objects are staged by key and hash alone, already decided 'unchanged'; only the
-      // others travel to PostgreSQL with their data (most objects of most runs are settled).
-      const settled = await tx<{ external_id: string }[]>`
-        insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, target_hash, space_action, action)
-        select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash, k.target_hash, 'unchanged', 'unchanged'
+      // Settled objects (most objects of most runs) are only counted: they need nothing from any
+      // later step, so they are not staged. Only the others travel to PostgreSQL with their data.
+      // (Contracts change only when a page synchronises, after its import: a retry finds the same.)
+      const found = await tx<{ external_id: string }[]>`
+        select i.external_id
         from unnest(${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.hash)}::text[]) as i(external_id, hash)
         join connector_space_objects c
           on c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id
          and c.hash = i.hash and c.deleted_at is null
-        join contracts k on k.task_id = ${args.taskId} and k.origin_id = i.external_id and ${settledContract(tx, ctx, tx`i.hash`)}
-        on conflict (run_id, task_id, external_id) do nothing
-        returning external_id`;
-      const settledIds = new Set(settled.map((r) => r.external_id));
+        join contracts k on k.task_id = ${args.taskId} and k.origin_id = i.external_id and ${settledContract(tx, ctx, tx`i.hash`)}`;
+      settled = found.length;
+      const settledIds = new Set(found.map((r) => r.external_id));
       const rest = settledIds.size === 0 ? rows : rows.filter((r) => !settledIds.has(r.external_id));
       if (rest.length > 0) {
         // The page's records are at hand: they are mapped and decided here, so the map and diff
@@ -159,14 +165,15 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
         failures = mapped.failures;
       }
     }
-    // Counted from the staged rows, not from the statement, so a retried page reports the same.
-    const counts = await tx<{ space_action: string; n: number; settled: number }[]>`
-      select space_action, count(*)::int as n, (count(*) filter (where action = 'unchanged'))::int as settled from sync_staging
+    // The staged objects are counted from their rows, not from the statement, so a retried page
+    // reports the same.
+    const counts = await tx<{ space_action: string; n: number }[]>`
+      select space_action, count(*)::int as n from sync_staging
       where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}
       group by space_action`;
     const n = (action: string) => counts.find((c) => c.space_action === action)?.n ?? 0;
-    const settled = counts.reduce((sum, c) => sum + c.settled, 0);
-    return { staged: n('create') + n('update') + n('unchanged'), created: n('create'), changed: n('update'), unchanged: n('unchanged'), settled };
+    const unchanged = n('unchanged') + settled;
+    return { staged: n('create') + n('update') + unchanged, created: n('create'), changed: n('update'), unchanged, settled };
   });
   if (failures.length > 0) {
     await logs.write(args.runId, args.taskId, failures);
