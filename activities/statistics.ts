@@ -26,9 +26,10 @@ const KEY_COLUMNS: Record<WorkingTable, string[]> = {
 export const tablesDoubled = (pageNo: number) => ((pageNo + 1) & pageNo) === 0;
 
 /**
- * On a task's first pages a table is analyzed once this many of its rows changed: a new task or
- * entity writes whole pages, while a delta's hundred changed objects per page leave a
- * million-row table's statistics as they are (sampling one costs half a second or more).
+ * On a task's first pages a table is analyzed once its row count is this far from what the
+ * planner believes: a new task or entity writes whole pages, while a delta's hundred changed
+ * objects per page leave a million-row table's statistics as they are (sampling one costs half a
+ * second or more).
  */
 const FIRST_PAGES_MIN_ROWS = 1_000;
 
@@ -38,9 +39,9 @@ export const IMPORT_TABLES: readonly WorkingTable[] = ['sync_staging', 'connecto
 export const SYNCHRONISE_TABLES: readonly WorkingTable[] = ['register_objects', 'contracts', 'pending_exports'];
 
 /**
- * On pages 0, 1, 3, 7, …, analyzes those of `tables` that changed since their last analyze. On
- * a task's first two pages a thousand changed rows are enough: a new run, task or entity is a sliver of a big
- * table, and until the statistics know it the planner believes it holds one row and runs key
+ * On pages 0, 1, 3, 7, …, analyzes those of `tables` whose size changed since their last analyze.
+ * On a task's first two pages a thousand rows more or fewer are enough: a new run, task or entity
+ * is a sliver of a big table, and until the statistics know it the planner believes it holds one row and runs key
  * lookups as scans of everything under the run, task or entity (a page step of minutes at a
  * million rows). Later a tenth of a table must change, so a 1% delta leaves the big tables'
  * statistics as they are.
@@ -57,9 +58,10 @@ export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: read
 }
 
 /**
- * Analyzes those of `tables` of which more than `share` (and at least `minRows` rows) changed
- * since their last analyze: rows changed by the activity counters (a second or so behind), or a
- * file grown by that share and 8 pages (current at once). Smaller changes are left to autovacuum.
+ * Analyzes those of `tables` whose row count moved more than `share` (and at least `minRows` rows)
+ * away from what the planner believes (the live-row counter, a second or so behind), or whose file
+ * grew by that share and 8 pages (current at once). Updates that leave the count as it was are
+ * left to autovacuum. (The change counter is no guide: an ANALYZE of some columns never resets it.)
  */
 export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number, minRows = 500): Promise<void> {
   const minimum = { rows: minRows, pages: 8 };
@@ -67,7 +69,7 @@ export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTab
   const changed = await sql<{ relname: string }[]>`
     select c.relname from pg_class c left join pg_stat_user_tables s on s.relid = c.oid
     where c.oid in (select to_regclass(t) from unnest(${tables as unknown as string[]}::text[]) as t)
-      and (coalesce(s.n_mod_since_analyze, 0) > greatest(${minimum.rows}::float8, c.reltuples * ${share}::float8)
+      and (abs(coalesce(s.n_live_tup, 0) - greatest(c.reltuples, 0)) > greatest(${minimum.rows}::float8, greatest(c.reltuples, 0) * ${share}::float8)
            or pg_relation_size(c.oid) / current_setting('block_size')::int > ${minimum.pages}::float8 + c.relpages * (1 + ${share}::float8))`;
   if (changed.length === 0) return;
   const list = changed.map(({ relname }) => `${quoteIdent(relname)} (${KEY_COLUMNS[relname as WorkingTable].map(quoteIdent).join(', ')})`);
