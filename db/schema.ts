@@ -317,7 +317,12 @@ export const contracts = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     taskId: integer('task_id').notNull().references(() => tasks.id, { onDelete: 'cascade' }),
     originId: text('origin_id').notNull(),
-    registerObjectId: bigint('register_object_id', { mode: 'number' }).references(() => registerObjects.id, { onDelete: 'set null' }),
+    /**
+     * The register object, set null by the step that deletes it. (No foreign key: its ON DELETE
+     * SET NULL scanned every contract once per deleted object, and checking it cost each new
+     * contract a lookup.)
+     */
+    registerObjectId: bigint('register_object_id', { mode: 'number' }),
     targetId: text('target_id'),
     originHash: text('origin_hash').notNull(),
     /** Hash of what the export last wrote to the target; null until the first export. */

@@ -133,6 +133,15 @@ describe('export alongside synchronisation', () => {
       (await exportsOf(job.taskId)).map(({ origin_id, action, status }) => ({ origin_id, action, status })),
       ['3', '4'].map((origin_id) => ({ origin_id, action: 'delete', status: 'Pending' })),
     );
+    // Their register objects are gone; the contracts stay (the target still holds the rows) and no longer point at them.
+    const kept = await sql()<{ origin_id: string; register_object_id: string | null; dangling: boolean }[]>`
+      select c.origin_id, c.register_object_id::text,
+        (c.register_object_id is not null and not exists (select 1 from register_objects r where r.id = c.register_object_id)) as dangling
+      from contracts c where c.task_id = ${job.taskId} and c.origin_id in ('3', '4') order by c.origin_id`;
+    assert.deepEqual(
+      kept.map((k) => ({ ...k })),
+      ['3', '4'].map((origin_id) => ({ origin_id, register_object_id: null, dangling: false })),
+    );
 
     // They come back before those deletes were exported: 3 changed, 4 as it was.
     source.setRecords(renamed(all, [3]));

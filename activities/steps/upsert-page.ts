@@ -146,9 +146,14 @@ export async function upsertPage(
         on conflict (run_id, task_id, origin_id) do nothing`;
       queuedDeletes = inserted.count;
       await tx`delete from contracts c where c.task_id = ${page.taskId} and c.origin_id = ${keys} and c.target_id is null`;
-      await tx`
+      const gone = await tx<{ id: number }[]>`
         delete from register_objects r
-        where r.workspace_id = ${ctx.workspaceId} and r.object_type = ${ctx.targetEntity} and r.external_key = ${keys}`;
+        where r.workspace_id = ${ctx.workspaceId} and r.object_type = ${ctx.targetEntity} and r.external_key = ${keys}
+        returning r.id`;
+      // Contracts (of any task) that pointed at them no longer do: one pass over the contracts.
+      if (gone.length > 0) {
+        await tx`update contracts set register_object_id = null where register_object_id = any(${gone.map((g) => g.id)}::bigint[])`;
+      }
     }
 
     // The page's outcomes go to the run log straight from the staging rows, never through the worker.
