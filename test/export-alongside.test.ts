@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JsonObject } from '../activities/connectors/types';
+import { STAGE_SLICE } from '../activities/steps/import-page';
+import { DIRECT_WRITE_SLICE } from '../activities/steps/upsert-page';
 import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
 import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
 import { call, startTestStack, waitForRun, type TestStack } from './helpers/stack';
@@ -25,10 +27,10 @@ describe('export alongside synchronisation', () => {
 
   const sql = () => stack.database.sql;
 
-  async function setUp(table: string): Promise<{ source: SourceServer; job: HttpToPostgresJob }> {
-    const source = await startSourceServer({ records: generateRecords(RECORDS) });
+  async function setUp(table: string, records = RECORDS, batchSize = BATCH): Promise<{ source: SourceServer; job: HttpToPostgresJob }> {
+    const source = await startSourceServer({ records: generateRecords(records) });
     servers.push(source);
-    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table });
+    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize, table });
     return { source, job };
   }
 
@@ -152,5 +154,20 @@ describe('export alongside synchronisation', () => {
     assert.match(names.get('3')!, / II$/);
     assert.equal(names.get('4'), String(all[3]!.name));
     assert.deepEqual(await exportsOf(job.taskId), [], 'the stale deletes are gone, nothing else was queued');
+  });
+
+  test('a page larger than a staging or write slice is staged and written whole, each object once', async () => {
+    const records = 2 * Math.max(STAGE_SLICE, DIRECT_WRITE_SLICE) + 123;
+    const { source, job } = await setUp('big_page_people', records, records);
+    const first = await runJob(job);
+    assert.equal(first.entityRuns[0].newRecordCount, String(records));
+    const names = await namesIn(job.table);
+    assert.equal(names.size, records);
+    for (const r of source.records) assert.equal(names.get(String(r.id)), r.name);
+    // Every slice's contracts record the write.
+    const [contracts] = await sql()<{ written: number }[]>`
+      select count(*)::int as written from contracts where task_id = ${job.taskId} and target_hash is not null and synced_origin_hash = origin_hash`;
+    assert.equal(contracts!.written, records);
+    assert.deepEqual(await exportsOf(job.taskId), []);
   });
 });

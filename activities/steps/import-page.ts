@@ -51,6 +51,9 @@ export interface ImportPageResult {
   watermark: string | null;
 }
 
+/** Objects per staging statement. */
+export const STAGE_SLICE = 2_500;
+
 /** A source page read and hashed: what the import writes. */
 export interface HashedPage {
   page: SourceReadResult;
@@ -161,7 +164,11 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
         // The page's records are at hand: they are mapped and decided here, so the map and diff
         // steps neither read them back nor rewrite their staging rows.
         const mapped = await mapRecords(ctx, rest);
-        await stageUnsettled(tx, ctx, args, rest, mapped.results);
+        // In slices: the statement's text of a whole page (records and their mappings) would be
+        // held by the worker several times over while it is sent.
+        for (let at = 0; at < rest.length; at += STAGE_SLICE) {
+          await stageUnsettled(tx, ctx, args, rest.slice(at, at + STAGE_SLICE), mapped.results.slice(at, at + STAGE_SLICE));
+        }
         failures = mapped.failures;
       }
     }

@@ -17,6 +17,9 @@ import type { PageRef } from './import-page';
 import { analyzeAsTablesGrow, SYNCHRONISE_TABLES } from '../statistics';
 import { writesAlongsideSynchronisation, writeStagedChanges, type StagedChange } from './export-page';
 
+/** Objects per destination write when the page is written as it synchronises. */
+export const DIRECT_WRITE_SLICE = 2_500;
+
 export interface UpsertPageResult {
   /** Exports queued for the export step. */
   queued: number;
@@ -59,20 +62,26 @@ export async function upsertPage(
     let writtenCount = 0;
     let exportMillis = 0;
     if (exportFollows && pools && writesAlongsideSynchronisation(ctx)) {
-      const changed = await tx<StagedChange[]>`
-        select s.external_id as origin_id, s.action, s.mapped as data, s.target_hash as hash from sync_staging s where ${changes}`;
+      // In slices, so a page's mapped objects are never all in the worker's memory at once.
+      const keys = (await tx<{ external_id: string }[]>`select s.external_id from sync_staging s where ${changes} order by s.external_id`).map((r) => r.external_id);
       const t0 = performance.now();
       try {
-        refused = changed.length === 0 ? [] : await writeStagedChanges(pools, ctx, page.runId, changed);
+        for (let at = 0; at < keys.length; at += DIRECT_WRITE_SLICE) {
+          const slice = keys.slice(at, at + DIRECT_WRITE_SLICE);
+          const changed = await tx<StagedChange[]>`
+            select s.external_id as origin_id, s.action, s.mapped as data, s.target_hash as hash from sync_staging s
+            where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.external_id = any(${slice}::text[])`;
+          refused.push(...(await writeStagedChanges(pools, ctx, page.runId, changed)));
+          Context.current().heartbeat();
+        }
         written = true;
-        writtenCount = changed.length;
+        writtenCount = keys.length;
       } catch {
         // The write failed as a whole: the changes are queued, and the export step tries them
-        // again with its backoff and attempt count.
+        // again with its backoff and attempt count (slices already merged are merged again).
         refused = [];
       }
       exportMillis = performance.now() - t0;
-      Context.current().heartbeat();
     }
     const refusedIds = refused.map((r) => r.origin_id);
 
