@@ -259,7 +259,8 @@ export const connectorSpaceObjects = pgTable(
   'connector_space_objects',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    connectedSystemId: integer('connected_system_id').notNull().references(() => connectedSystems.id, { onDelete: 'cascade' }),
+    /** Deleted with its connected system by a trigger, not a foreign key: see migration 0009. */
+    connectedSystemId: integer('connected_system_id').notNull(),
     entity: text('entity').notNull(),
     externalId: text('external_id').notNull(),
     data: jsonb('data').notNull(),
@@ -299,7 +300,8 @@ export const registerObjects = pgTable(
   'register_objects',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    workspaceId: integer('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** Deleted with its workspace by a trigger, not a foreign key: see migration 0009. */
+    workspaceId: integer('workspace_id').notNull(),
     objectType: text('object_type').notNull(),
     externalKey: text('external_key').notNull(),
     data: jsonb('data').notNull(),
@@ -315,7 +317,8 @@ export const contracts = pgTable(
   'contracts',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    taskId: integer('task_id').notNull().references(() => tasks.id, { onDelete: 'cascade' }),
+    /** Deleted with its task by a trigger, not a foreign key: see migration 0009. */
+    taskId: integer('task_id').notNull(),
     originId: text('origin_id').notNull(),
     /**
      * The register object, set null by the step that deletes it. (No foreign key: its ON DELETE
@@ -415,7 +418,8 @@ export const runLogs = pgTable(
   'run_logs',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    runId: uuid('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    /** Deleted with its run by a trigger, not a foreign key: see migration 0009. */
+    runId: uuid('run_id').notNull(),
     taskId: integer('task_id').notNull(),
     originId: text('origin_id').notNull(),
     targetId: text('target_id'),
