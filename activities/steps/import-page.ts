@@ -2,7 +2,7 @@
 // the connector space, record the page's keys, and stage the objects that are not settled for the
 // next steps. A dry run stages every object itself and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
-import type { Sql, Tx } from '../../db/client';
+import type { Fragment, Sql, Tx } from '../../db/client';
 import { readSourcePage, type SourceReadResult } from '../connectors/sources';
 import type { Prefetcher } from '../connectors/prefetch';
 import type { JsonObject } from '../connectors/types';
@@ -130,13 +130,16 @@ async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: Impor
 async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: JsonObject }[]) {
   let failures: RunLogEntry[] = [];
   const outcome = await sql.begin(async (tx) => {
-    // The page's keys, once: a full import's deletion check compares the connector space with them.
-    await tx`
+    // The page's keys are recorded once: a full import's deletion check compares the connector
+    // space with them.
+    const recordKeys = (keys: Fragment) => tx`
       insert into sync_seen_pages (run_id, task_id, page_no, external_ids)
-      values (${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, ${rows.map((r) => r.external_id)}::text[])
+      select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, ${keys}
       on conflict (run_id, task_id, page_no) do update set external_ids = excluded.external_ids`;
     let settled = 0;
+    let staged = true;
     if (args.dryRun) {
+      await recordKeys(tx`${rows.map((r) => r.external_id)}::text[]`);
       await tx`
         with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb))
         insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, data, space_action)
@@ -148,18 +151,24 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
         on conflict (run_id, task_id, external_id) do nothing`;
     } else {
       // Settled objects (most objects of most runs) are only counted: they need nothing from any
-      // later step, so they are not staged. Only the others travel to PostgreSQL with their data.
-      // (Contracts change only when a page synchronises, after its import: a retry finds the same.)
-      const found = await tx<{ external_id: string }[]>`
-        select i.external_id
-        from unnest(${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.hash)}::text[]) as i(external_id, hash)
-        join connector_space_objects c
-          on c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id
-         and c.hash = i.hash and c.deleted_at is null
-        join contracts k on k.task_id = ${args.taskId} and k.origin_id = i.external_id and ${settledContract(tx, ctx, tx`i.hash`)}`;
-      settled = found.length;
-      const settledIds = new Set(found.map((r) => r.external_id));
-      const rest = settledIds.size === 0 ? rows : rows.filter((r) => !settledIds.has(r.external_id));
+      // later step, so they are not staged. One statement records the keys and answers with the
+      // objects that are not settled (few, in most runs); only those travel to PostgreSQL with
+      // their data. (Contracts change only when a page synchronises, after its import: a retry
+      // finds the same.)
+      const unsettled = await tx<{ external_id: string }[]>`
+        with input as (
+          select * from unnest(${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.hash)}::text[]) as i(external_id, hash)
+        ), keys as (${recordKeys(tx`(select array_agg(external_id) from input)`)})
+        select i.external_id from input i
+        where not exists (
+          select 1 from connector_space_objects c
+          join contracts k on k.task_id = ${args.taskId} and k.origin_id = c.external_id and ${settledContract(tx, ctx, tx`i.hash`)}
+          where c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id
+            and c.hash = i.hash and c.deleted_at is null)`;
+      const unsettledIds = new Set(unsettled.map((r) => r.external_id));
+      settled = rows.length - unsettledIds.size;
+      const rest = rows.filter((r) => unsettledIds.has(r.external_id));
+      staged = rest.length > 0;
       if (rest.length > 0) {
         // The page's records are at hand: they are mapped and decided here, so the map and diff
         // steps neither read them back nor rewrite their staging rows.
@@ -174,10 +183,12 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
     }
     // The staged objects are counted from their rows, not from the statement, so a retried page
     // reports the same.
-    const counts = await tx<{ space_action: string; n: number }[]>`
-      select space_action, count(*)::int as n from sync_staging
-      where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}
-      group by space_action`;
+    const counts = !staged
+      ? []
+      : await tx<{ space_action: string; n: number }[]>`
+          select space_action, count(*)::int as n from sync_staging
+          where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}
+          group by space_action`;
     const n = (action: string) => counts.find((c) => c.space_action === action)?.n ?? 0;
     const unchanged = n('unchanged') + settled;
     return { staged: n('create') + n('update') + unchanged, created: n('create'), changed: n('update'), unchanged, settled };
