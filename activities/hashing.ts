@@ -1,6 +1,6 @@
 // Content hashes for change detection: two objects that differ only in key order hash the same,
 // while array order and value types (1 vs "1") still count, as in OpenConnector's origin hash.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * JSON.stringify with object keys sorted (by UTF-16 code units) at every level. Follows
@@ -14,8 +14,13 @@ export function stableStringify(value: unknown): string {
 
 /** Hex SHA-256 of stableStringify(value). */
 export function hashObject(value: unknown): string {
-  return createHash('sha256').update(stableStringify(value)).digest('hex');
+  return sha256Hex(stableStringify(value));
 }
+
+// The one-shot crypto.hash (Node 20.12+) is about three times faster than a Hash object for
+// inputs of a record's size, with the same digest; older Node 20 releases lack it.
+const oneShot = typeof (crypto as { hash?: unknown }).hash === 'function' ? crypto.hash : undefined;
+const sha256Hex = oneShot ? (text: string) => oneShot('sha256', text, 'hex') : (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 // Writes the string in one pass instead of building sorted copies first; undefined means
 // "omit this value" (the JSON.stringify rule for properties).
