@@ -23,8 +23,6 @@ export const DIRECT_WRITE_SLICE = 2_500;
 export interface UpsertPageResult {
   /** Exports queued for the export step. */
   queued: number;
-  /** Written to the destination by this step. */
-  exported: number;
   /** Refused by the destination in this step (each logged and its export Failed). */
   refused: number;
   /** Time spent writing the destination. */
@@ -59,7 +57,6 @@ export async function upsertPage(
     const registerId = tx`(select r.id from register_objects r where ${registerKey})`;
 
     let written = false;
-    let writtenCount = 0;
     let exportMillis = 0;
     if (exportFollows && pools && writesAlongsideSynchronisation(ctx)) {
       // In slices, so a page's mapped objects are never all in the worker's memory at once.
@@ -75,7 +72,6 @@ export async function upsertPage(
           Context.current().heartbeat();
         }
         written = true;
-        writtenCount = keys.length;
       } catch {
         // The write failed as a whole: the changes are queued, and the export step tries them
         // again with its backoff and attempt count (slices already merged are merged again).
@@ -176,11 +172,11 @@ export async function upsertPage(
              now() + make_interval(days => ${logs.retention.successDays}::int)
       from sync_staging s where ${ofPage} and s.action in ('create', 'update', 'delete')
       on conflict (run_id, task_id, origin_id, action) do nothing`;
-    return { queued: queued.count + queuedDeletes, exported: writtenCount, exportMillis };
+    return { queued: queued.count + queuedDeletes, exportMillis };
   });
   if (refused.length > 0) {
     await logs.write(page.runId, page.taskId, refused.map((r) => ({ originId: r.origin_id, action: 'failed' as const, error: r.error })));
   }
   await analyzeAsTablesGrow(sql, page.pageNo, SYNCHRONISE_TABLES);
-  return { queued: logged.queued, exported: logged.exported - refused.length, refused: refused.length, exportMillis: Math.round(logged.exportMillis) };
+  return { queued: logged.queued, refused: refused.length, exportMillis: Math.round(logged.exportMillis) };
 }
