@@ -2,7 +2,7 @@
 // process (so its peak memory can be read), and the API app in this process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -20,6 +20,8 @@ export interface BenchStack {
   worker: ChildProcess;
   /** Peak resident set of the worker process so far, in MB (VmHWM). */
   workerPeakRssMb(): number;
+  /** CPU seconds used so far by the worker, PostgreSQL (every server process), Temporal and this process (API and source). */
+  cpuSeconds(): CpuSeconds;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,48 @@ const SECRET_KEY = 'bench-secret-key-0123456789';
  * about 40 MB more resident memory for no measurable speed).
  */
 const WORKER_NODE_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=4'];
+
+export interface CpuSeconds {
+  worker: number;
+  postgres: number;
+  temporal: number;
+  bench: number;
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process from /proc, in seconds; 0 once it is gone. */
+function processCpuSeconds(pid: number | string): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time by process: the worker, every PostgreSQL server process (a backend's time is lost if it
+ * exits, but the worker's and the API's pools hold theirs for the whole run), the Temporal server
+ * and this process. Deltas over a run tell where the machine's cores went.
+ */
+function cpuSecondsOf(workerPid: number): CpuSeconds {
+  let postgres = 0;
+  let temporal = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm === 'postgres') postgres += processCpuSeconds(entry);
+    else if (comm === 'temporal') temporal += processCpuSeconds(entry);
+  }
+  const own = process.cpuUsage();
+  return { worker: processCpuSeconds(workerPid), postgres, temporal, bench: (own.user + own.system) / 1e6 };
+}
 
 export async function startBenchStack(): Promise<BenchStack> {
   const cliPath = await resolveTemporalCli();
@@ -63,6 +107,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
       return Math.round(kb / 1024);
     },
+    cpuSeconds: () => cpuSecondsOf(worker.pid!),
     async stop() {
       worker.kill('SIGTERM');
       await new Promise((resolve) => worker.once('exit', resolve));

@@ -43,6 +43,8 @@ interface RunFigures {
   maxHistoryEvents: number;
   largestPayloadBytes: number;
   sourceRequests: number;
+  /** CPU seconds each process used during the run (2 cores give 2 CPU seconds per second). */
+  cpuSeconds: Record<string, number>;
   state: string;
   counts: Record<string, number>;
 }
@@ -110,9 +112,11 @@ async function main(): Promise<void> {
     const runJob = async (scenario: Scenario, jobId: number, changeSeed: number | null, table: string, requestsBefore: () => number) => {
       const started = Date.now();
       const before = requestsBefore();
+      const cpuBefore = stack.cpuSeconds();
       const { runId } = await call(app, 'POST', `/api/v1/jobs/${jobId}/execute`, {});
       const run = await waitForRun(app, runId, 60 * 60_000, 100);
       const seconds = (Date.now() - started) / 1000;
+      const cpuAfter = stack.cpuSeconds();
       const verified = await verifyDestination(stack, table, records, changeSeed);
       const history = await historyFigures(stack.client, run);
       const entity = run.entityRuns[0] ?? {};
@@ -133,6 +137,7 @@ async function main(): Promise<void> {
         maxHistoryEvents: history.maxEvents,
         largestPayloadBytes: history.largestPayload,
         sourceRequests: requestsBefore() - before,
+        cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, round(v - cpuBefore[k as keyof typeof cpuBefore])])),
         state: run.state,
         counts: {
           extracted: Number(entity.extractedRecordCount ?? 0),
@@ -202,6 +207,7 @@ function emptyFigures(scenario: Scenario, records: number): RunFigures {
     maxHistoryEvents: 0,
     largestPayloadBytes: 0,
     sourceRequests: 0,
+    cpuSeconds: {},
     state: '',
     counts: {},
   };
@@ -218,11 +224,12 @@ async function verifyDestination(stack: BenchStack, table: string, records: numb
   return { ok: row!.n === records && row!.checksum === expected, rows: row!.n, expectedRows: records, checksum: row!.checksum, expected };
 }
 
-/** synchronisePage runs map, diff and upsert in one activity and reports each one's time: their shares of it. */
+/** An activity that runs several steps (synchronisePage, a job page's importPage) reports each one's time: their shares of it. */
 function stepShares(result: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined): Record<string, number> | undefined {
   const data = result?.payloads?.[0]?.data;
-  if (!data) return undefined;
-  const { millis } = JSON.parse(Buffer.from(data).toString('utf8')) as { millis?: Record<string, number> };
+  // Activities without a result (bookkeeping) have an empty payload.
+  if (!data || data.length === 0) return undefined;
+  const { millis } = (JSON.parse(Buffer.from(data).toString('utf8')) ?? {}) as { millis?: Record<string, number> };
   const total = millis ? Object.values(millis).reduce((a, b) => a + b, 0) : 0;
   if (!millis || total === 0) return undefined;
   return Object.fromEntries(Object.entries(millis).map(([name, n]) => [name, n / total]));
@@ -249,7 +256,8 @@ async function historyFigures(client: Client, run: { workflowId: string; tempora
         if (began === undefined) continue;
         const seconds = (ms(ev.eventTime) - began) / 1000;
         intervals.push([began, ms(ev.eventTime)]);
-        const split = typeOf.get(scheduled) === 'synchronisePage' ? stepShares(ev.activityTaskCompletedEventAttributes?.result) : undefined;
+        // synchronisePage, and an importPage that ran every step of its page, report their steps' times.
+        const split = stepShares(ev.activityTaskCompletedEventAttributes?.result);
         if (split) for (const [name, share] of Object.entries(split)) activitySeconds[name] = (activitySeconds[name] ?? 0) + seconds * share;
         else activitySeconds[step] = (activitySeconds[step] ?? 0) + seconds;
       }
@@ -277,7 +285,7 @@ function coveredMillis(intervals: [number, number][]): number {
 }
 
 function printTable(rows: RunFigures[]): void {
-  const header = ['scenario', 'records', 'seconds', 'rec/s', 'vs raw-copy', 'import', 'map', 'diff', 'upsert', 'export', 'other acts', 'temporal overhead', 'worker peak RSS', 'executions', 'max events', 'max payload', 'source requests'];
+  const header = ['scenario', 'records', 'seconds', 'rec/s', 'vs raw-copy', 'import', 'map', 'diff', 'upsert', 'export', 'other acts', 'temporal overhead', 'worker peak RSS', 'executions', 'max events', 'max payload', 'source requests', 'CPU s: worker / PostgreSQL / Temporal / bench'];
   const lines = rows.map((r) => [
     r.scenario,
     r.records.toLocaleString('en-US'),
@@ -291,6 +299,7 @@ function printTable(rows: RunFigures[]): void {
     r.maxHistoryEvents ? String(r.maxHistoryEvents) : '',
     r.largestPayloadBytes ? `${r.largestPayloadBytes} B` : '',
     r.scenario.includes('http') || r.scenario === 'delta-1pct' || r.scenario === 'unchanged' ? String(r.sourceRequests) : '',
+    r.cpuSeconds.worker === undefined ? '' : ['worker', 'postgres', 'temporal', 'bench'].map((k) => r.cpuSeconds[k]!.toFixed(1)).join(' / '),
   ]);
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
