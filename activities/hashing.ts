@@ -17,6 +17,16 @@ export function hashObject(value: unknown): string {
   return sha256Hex(stableStringify(value));
 }
 
+/**
+ * The value's stable JSON and its hash (that of hashObject). The JSON is the value as PostgreSQL
+ * stores it in a jsonb column (jsonb keeps no key order), so it is written as it is instead of
+ * stringifying the value a second time.
+ */
+export function hashedJson(value: unknown): { json: string; hash: string } {
+  const json = stableStringify(value);
+  return { json, hash: sha256Hex(json) };
+}
+
 // The one-shot crypto.hash (Node 20.12+) is about three times faster than a Hash object for
 // inputs of a record's size, with the same digest; older Node 20 releases lack it.
 const oneShot = typeof (crypto as { hash?: unknown }).hash === 'function' ? crypto.hash : undefined;

@@ -1,7 +1,7 @@
 // Maps source objects with a task's compiled mapping and target schema: shared by the import
 // (which has the records at hand) and the map step (which reads them from the connector space).
 import type { JsonObject } from './connectors/types';
-import { hashObject } from './hashing';
+import { hashedJson } from './hashing';
 import { MappingError } from './mapping';
 import type { RunLogEntry } from './run-logs';
 import type { TaskContext } from './task-context';
@@ -11,6 +11,8 @@ export interface MappedRecord {
   external_id: string;
   mapped: unknown;
   target_hash: string | null;
+  /** The mapped object's stable JSON (what target_hash hashes); null when it was not mapped. */
+  json: string | null;
   error: string | null;
   /** Left out by the task's filter (not an error). */
   skipped: boolean;
@@ -25,7 +27,7 @@ export async function mapRecords(ctx: TaskContext, objects: { external_id: strin
     const selected = ctx.selectRecord ? ctx.selectRecord(data) : data;
     if (selected === undefined) {
       skipped++;
-      results.push({ external_id, mapped: null, target_hash: null, error: null, skipped: true });
+      results.push({ external_id, mapped: null, target_hash: null, json: null, error: null, skipped: true });
       continue;
     }
     try {
@@ -33,11 +35,12 @@ export async function mapRecords(ctx: TaskContext, objects: { external_id: strin
       const mapped = out instanceof Promise ? await out : out;
       const problems = ctx.validate(mapped);
       if (problems.length > 0) throw new MappingError(problems[0]!.path, problems.map((p) => p.message).join('; '));
-      results.push({ external_id, mapped, target_hash: hashObject(mapped), error: null, skipped: false });
+      const { json, hash } = hashedJson(mapped);
+      results.push({ external_id, mapped, target_hash: hash, json, error: null, skipped: false });
     } catch (err) {
       const error = err instanceof MappingError ? `${err.field}: ${err.message}` : err instanceof Error ? err.message : String(err);
       failures.push({ originId: external_id, action: 'failed', error });
-      results.push({ external_id, mapped: null, target_hash: null, error, skipped: false });
+      results.push({ external_id, mapped: null, target_hash: null, json: null, error, skipped: false });
     }
   }
   return { results, failures, skipped };

@@ -379,6 +379,8 @@ export const syncSeenPages = pgTable(
     taskId: integer('task_id').notNull(),
     pageNo: integer('page_no').notNull(),
     externalIds: text('external_ids').array().notNull(),
+    /** What a job page that ran every step in its import did: a retry after the commit returns it. */
+    result: jsonb('result'),
   },
   (t) => [primaryKey({ columns: [t.runId, t.taskId, t.pageNo] })],
 );

@@ -51,8 +51,28 @@ describe('job run durability', () => {
     }
     assert.ok(histories.every((h) => eventCount(h) < 2_000));
 
-    // The next page's import is scheduled while the page before it still synchronises.
-    const [first] = histories;
+    // Each page (with a PostgreSQL destination) is imported, synchronised and exported by one
+    // activity, once: no synchronisePage is scheduled for any of them.
+    const scheduled = histories.flatMap(scheduledActivities);
+    const imports = scheduled.filter((a) => a.type === 'importPage');
+    assert.deepEqual(imports.map((a) => a.args.pageNo), Array.from({ length: RECORDS / PAGE_SIZE }, (_, i) => i));
+    assert.ok(imports.every((a) => a.args.synchronise === true));
+    assert.equal(scheduled.filter((a) => a.type === 'synchronisePage').length, 0);
+
+    // Every execution of the chain replays against today's workflow code.
+    const workflowBundle = await bundleWorkflows();
+    for (const history of histories) {
+      await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
+    }
+  });
+
+  test('a dry run stages its pages: the next page is imported while the one before it synchronises', async () => {
+    const started = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`, { dryRun: true });
+    assert.equal(started.status, 202);
+    const run = await waitForRun(stack.app, started.body.runId);
+    assert.equal(run.state, 'SUCCEEDED', JSON.stringify(run.errors));
+    assert.equal(run.entityRuns[0].unchangedRecordCount, String(RECORDS));
+    const [first] = await workflowHistories(stack.env.client, run.workflowId, run.temporalRunId);
     const scheduled = scheduledActivities(first!);
     const synchronising = scheduled.find((a) => a.type === 'synchronisePage' && a.args.pageNo === 0);
     const nextImport = scheduled.find((a) => a.type === 'importPage' && a.args.pageNo === 1);
@@ -60,12 +80,6 @@ describe('job run durability', () => {
     const synchronised = first!.events!.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0) === synchronising.eventId);
     assert.ok(synchronised, 'page 0 synchronised');
     assert.ok(nextImport.eventId < Number(synchronised.eventId), 'page 1 import scheduled before page 0 finished synchronising');
-
-    // Every execution of the chain replays against today's workflow code.
-    const workflowBundle = await bundleWorkflows();
-    for (const history of histories) {
-      await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
-    }
   });
 
   test('source errors are retried: the run succeeds with every record exactly once', async () => {

@@ -68,6 +68,8 @@ const PROGRESS_INTERVAL_MS = 2_000;
 const SYNCHRONISE_IN_ONE_ACTIVITY = 'synchronise-page-in-one-activity';
 /** Workflow change (patch id): a job imports its next page while the current one synchronises. */
 const IMPORT_NEXT_PAGE_ALONGSIDE = 'import-next-page-alongside';
+/** Workflow change (patch id): a job page's import also synchronises and exports it where it can. */
+const IMPORT_SYNCHRONISES_JOB_PAGES = 'import-synchronises-job-pages';
 
 /** A task's position: what continue-as-new carries for a task in progress. */
 interface UnitState {
@@ -319,7 +321,11 @@ async function runUnit(
     case 'job':
     case 'import': {
       const since = plan.delta ? state.start.since : null;
-      const importAt = (pageNo: number, cursor: string | null) => steps.importPage({ runId, taskId, pageNo, cursor, pageSize, since, dryRun: plan.dryRun });
+      // A job page whose destination allows it is imported, synchronised and exported by one
+      // activity (the result says so); other pages are synchronised by the next activity.
+      const synchronise = plan.mode === 'job' && patched(IMPORT_SYNCHRONISES_JOB_PAGES);
+      const importAt = (pageNo: number, cursor: string | null) =>
+        steps.importPage({ runId, taskId, pageNo, cursor, pageSize, since, dryRun: plan.dryRun, ...(synchronise ? { synchronise } : {}) });
       // A job imports page N+1 while page N is mapped, diffed, upserted and exported: the source
       // read and the connector-space write stop waiting for the destination. Pages of one task
       // stage under their own page numbers, so the two activities never touch the same rows.
@@ -338,13 +344,22 @@ async function runUnit(
           counters.created += imported.created;
           counters.changed += imported.changed;
           counters.unchanged += imported.unchanged;
+        } else if (imported.synchronised) {
+          const done = imported.synchronised;
+          counters.indexed += done.created + done.changed + done.unchanged;
+          counters.created += done.created;
+          counters.changed += done.changed;
+          counters.unchanged += done.unchanged;
+          counters.errors += done.failed;
+          // The destination write failed as a whole: the export step retries it with its backoff.
+          if (done.queued > 0) await exportOnce();
         } else if (alongside && imported.nextCursor !== null && mayStartAhead()) {
           upcoming = importAt(state.pageNo + 1, imported.nextCursor);
           // Observed now so a failure while this page synchronises is not an unhandled rejection;
           // it is thrown where the page is awaited.
           upcoming.catch(() => undefined);
         }
-        if (plan.mode === 'job' && imported.staged > 0) {
+        if (plan.mode === 'job' && !imported.synchronised && imported.staged > 0) {
           // A page whose every object is settled needs nothing more. (Results recorded before
           // the import settled objects have no `settled`: those pages were synchronised.)
           const settled = imported.settled ?? 0;

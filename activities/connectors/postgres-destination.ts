@@ -19,6 +19,7 @@ export interface PostgresConnectionConfig {
 
 /** Primary key of every destination table: the origin id of the object. */
 export const KEY_COLUMN = '_syncline_id';
+const KEY_JSON = JSON.stringify(KEY_COLUMN);
 /** When Syncline last wrote the row; unchanged rows keep theirs. */
 export const SYNCED_AT_COLUMN = '_syncline_synced_at';
 
@@ -195,13 +196,22 @@ export function fitRows<R extends { data: JsonObject }>(dest: DestinationTable, 
   return { rows: fitted, rejected };
 }
 
-/** Merges rows keyed by origin id; returns how many rows were inserted or actually changed. */
-export async function mergeIntoDestination(sql: Sql, dest: DestinationTable, rows: { id: string; data: JsonObject }[]): Promise<number> {
+/**
+ * Merges rows keyed by origin id; returns how many rows were inserted or actually changed. A row's
+ * `json`, when given, is its data as JSON (sent as it is instead of stringifying the data again).
+ */
+export async function mergeIntoDestination(sql: Sql, dest: DestinationTable, rows: { id: string; data: JsonObject; json?: string | undefined }[]): Promise<number> {
   if (rows.length === 0) return 0;
   const target = `${quoteIdent(dest.schema)}.${quoteIdent(dest.table)}`;
   const cols = dest.columns.map(quoteIdent);
   const key = quoteIdent(KEY_COLUMN);
-  const payload = JSON.stringify(rows.map((r) => ({ ...r.data, [KEY_COLUMN]: r.id })));
+  // The key goes last: of two equal keys jsonb keeps the last, so a data field of the key's name
+  // never overrides it (as with the spread below).
+  const keyed = (r: (typeof rows)[number]) =>
+    r.json === undefined || r.json[0] !== '{'
+      ? JSON.stringify({ ...r.data, [KEY_COLUMN]: r.id })
+      : `${r.json.length > 2 ? r.json.slice(0, -1) + ',' : '{'}${KEY_JSON}:${JSON.stringify(r.id)}}`;
+  const payload = `[${rows.map(keyed).join(',')}]`;
   // A row written again is not deleted (any more): SoftDelete tables clear their flag.
   const own = dest.softDelete ? [quoteIdent(DELETED_COLUMN), quoteIdent(DELETED_AT_COLUMN)] : [];
   const ownValues = dest.softDelete ? ['false', 'null::timestamptz'] : [];

@@ -45,6 +45,8 @@ interface Claimed {
   action: 'create' | 'update' | 'delete';
   attempts: number;
   data: JsonObject | null;
+  /** `data` as JSON, when at hand. */
+  json?: string;
   hash: string | null;
 }
 
@@ -153,6 +155,8 @@ export interface StagedChange {
   origin_id: string;
   action: 'create' | 'update';
   data: JsonObject;
+  /** `data` as JSON, when the caller has it already (the merge then sends it as it is). */
+  json?: string;
   hash: string;
 }
 
@@ -164,6 +168,44 @@ export async function writeStagedChanges(pools: ConnectionPools, ctx: TaskContex
   const rejected = await destinationWriter(pools, ctx, runId)(changes.map((c, i) => ({ id: i, attempts: 1, ...c })));
   return rejected.map(({ origin_id, error }) => ({ origin_id, error }));
 }
+
+/** Rows checked against their PostgreSQL destination table, ready to be merged into it. */
+export interface PreparedMerge<R> {
+  /** Rows the table refuses on its own (a field without a column, a string too long), with why. */
+  refused: { row: R; error: string }[];
+  /** Merges the other rows (idempotent: a retry rewrites nothing it already wrote). */
+  write(): Promise<void>;
+}
+
+/**
+ * Makes sure the task's table exists (and has the columns the job's alterSchema allows) and fits
+ * the rows to it; the merge itself is left to `write`, so the refusals are known before it runs.
+ */
+export async function prepareMerge<R extends { id: string; data: JsonObject; json?: string | undefined }>(db: Sql, ctx: TaskContext, rows: R[]): Promise<PreparedMerge<R>> {
+  const options = ctx.tableOptions;
+  const { schema, table } = destinationTableOf(ctx);
+  const target = await ensureDestinationTable(db, schema, table, rows.map((r) => r.data), {
+    alterSchema: options.alterSchema,
+    softDelete: options.deletionBehavior === 'SoftDelete',
+  });
+  const fitted = fitRows(target, rows, { autoTruncateStrings: options.autoTruncateStrings });
+  const unchanged = new Set(rows);
+  return {
+    refused: fitted.rejected,
+    async write() {
+      // In slices, so the statement text of a whole page is never held at once. A row fitRows
+      // changed (a cut string, say) no longer matches the JSON it came with.
+      for (let at = 0; at < fitted.rows.length; at += MERGE_SLICE) {
+        const slice = fitted.rows.slice(at, at + MERGE_SLICE);
+        await mergeIntoDestination(db, target, slice.map((r) => (r.json === undefined || unchanged.has(r) ? r : { id: r.id, data: r.data })));
+        Context.current().heartbeat();
+      }
+    },
+  };
+}
+
+/** Rows per merge statement. */
+export const MERGE_SLICE = 2_500;
 
 /** A row the destination refused on its own, before anything was written. */
 interface Rejected {
@@ -190,18 +232,13 @@ function destinationWriter(pools: ConnectionPools, ctx: TaskContext, runId: stri
       const { schema, table } = destinationTableOf(ctx);
       return async (rows) => {
         const db = pools.get(dest.version, config, dest.secrets.password as string | undefined);
-        const upserts = rows.filter((r) => r.action !== 'delete' && r.data !== null).map((r) => ({ claimed: r, id: r.origin_id, data: r.data! }));
+        const upserts = rows.filter((r) => r.action !== 'delete' && r.data !== null).map((r) => ({ claimed: r, id: r.origin_id, data: r.data!, json: r.json }));
         const deletes = rows.filter((r) => r.action === 'delete').map((r) => r.origin_id);
         let rejected: Rejected[] = [];
         if (upserts.length > 0) {
-          const target = await ensureDestinationTable(db, schema, table, upserts.map((r) => r.data), {
-            alterSchema: options.alterSchema,
-            softDelete: options.deletionBehavior === 'SoftDelete',
-          });
-          const fitted = fitRows(target, upserts, { autoTruncateStrings: options.autoTruncateStrings });
-          rejected = fitted.rejected.map(({ row, error }) => ({ id: row.claimed.id, origin_id: row.id, error }));
-          // Merging is idempotent: a retry after a crash rewrites nothing it already wrote.
-          await mergeIntoDestination(db, target, fitted.rows);
+          const prepared = await prepareMerge(db, ctx, upserts);
+          rejected = prepared.refused.map(({ row, error }) => ({ id: row.claimed.id, origin_id: row.id, error }));
+          await prepared.write();
         }
         if (deletes.length > 0) {
           // Skip leaves the row as it is; the contract still goes, so a return is a create.

@@ -8,10 +8,11 @@ import type { Prefetcher } from '../connectors/prefetch';
 import type { JsonObject } from '../connectors/types';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
-import { hashObject } from '../hashing';
+import { hashedJson } from '../hashing';
 import { mapRecords, type MappedRecord } from '../map-records';
 import { analyzeAsTablesGrow, IMPORT_TABLES } from '../statistics';
 import { actionByContract, settledContract } from './contract-rules';
+import { recordedPageResult, synchroniseImportedPage, synchronisesWithImport, type SynchronisedPage } from './job-page';
 import type { RunLogEntry, RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 
@@ -27,6 +28,11 @@ export interface ImportPageArgs extends PageRef {
   /** Delta import: only what changed after this source watermark, where the source can filter. */
   since: string | null;
   dryRun: boolean;
+  /**
+   * A job page: synchronise and export it here too when the task's destination allows it (see
+   * synchronisesWithImport); the result then says so in `synchronised`.
+   */
+  synchronise?: boolean;
 }
 
 export interface ImportPageResult {
@@ -49,6 +55,10 @@ export interface ImportPageResult {
   totalCount: number | null;
   requests: number;
   watermark: string | null;
+  /** Set when this activity also mapped, diffed, upserted and exported the page. */
+  synchronised?: SynchronisedPage;
+  /** Time each step took, for the benchmark (set with `synchronised`). */
+  millis?: Record<string, number>;
 }
 
 /** Objects per staging statement. */
@@ -57,8 +67,8 @@ export const STAGE_SLICE = 2_500;
 /** A source page read and hashed: what the import writes. */
 export interface HashedPage {
   page: SourceReadResult;
-  /** The page's objects with their ids and hashes; ids that appear twice are left out. */
-  rows: { external_id: string; hash: string; data: JsonObject }[];
+  /** The page's objects with their ids, hashes and stable JSON; ids that appear twice are left out. */
+  rows: { external_id: string; hash: string; data: JsonObject; json: string }[];
   /** Ids that appear more than once on the page, with how often. */
   duplicates: [string, number][];
 }
@@ -74,26 +84,16 @@ export async function importPage(
   args: ImportPageArgs,
   prefetcher?: PagePrefetcher,
 ): Promise<ImportPageResult> {
-  const signal = Context.current().cancellationSignal;
-  const read = (cursor: string | null, signal: AbortSignal) => readAndHash(pools, ctx, args, cursor, signal);
-  const keyOf = (pageNo: number, cursor: string | null) => JSON.stringify([args.runId, args.taskId, pageNo, cursor, args.since, args.pageSize, ctx.source.version]);
-  // A prefetched page that failed is read again here, so its error is this attempt's.
-  const prefetched = prefetcher?.take(keyOf(args.pageNo, args.cursor));
-  const { page, rows, duplicates } = prefetched ? await prefetched.catch(() => read(args.cursor, signal)) : await read(args.cursor, signal);
-  Context.current().heartbeat();
-  // The next page is read while this one is written.
-  const next = page.nextCursor;
-  if (prefetcher && next !== null) prefetcher.start(keyOf(args.pageNo + 1, next), (aborted) => read(next, aborted));
-
-  // An id twice on one page: both copies are rejected rather than one silently winning.
-  if (duplicates.length > 0) {
-    await logs.write(
-      args.runId,
-      args.taskId,
-      duplicates.map(([id, count]) => ({ originId: id, action: 'failed' as const, error: `${ctx.idField}: duplicate external id ${id} appears ${count} times in one page; all copies rejected` })),
-    );
+  // A job page whose destination can be written as it synchronises runs every step here.
+  const wholePage = args.synchronise === true && synchronisesWithImport(ctx);
+  if (wholePage) {
+    const recorded = await recordedPageResult(sql, args);
+    if (recorded) return recorded;
   }
+  const hashed = await readImportPage(pools, logs, ctx, args, prefetcher);
+  if (wholePage) return synchroniseImportedPage(sql, pools, logs, ctx, args, hashed);
 
+  const { page, rows } = hashed;
   const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, logs, ctx, args, rows);
   await analyzeAsTablesGrow(sql, args.pageNo, IMPORT_TABLES);
   return {
@@ -105,6 +105,34 @@ export async function importPage(
     requests: page.requests,
     watermark: page.watermark,
   };
+}
+
+/**
+ * The page the import is at: read ahead by the previous import on this worker, or read now; then
+ * the next page is read ahead while this one is written. An id that appears twice on the page is
+ * logged as failed (both copies are left out of the page's rows).
+ */
+export async function readImportPage(pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, prefetcher?: PagePrefetcher): Promise<HashedPage> {
+  const signal = Context.current().cancellationSignal;
+  const read = (cursor: string | null, signal: AbortSignal) => readAndHash(pools, ctx, args, cursor, signal);
+  const keyOf = (pageNo: number, cursor: string | null) => JSON.stringify([args.runId, args.taskId, pageNo, cursor, args.since, args.pageSize, ctx.source.version]);
+  // A prefetched page that failed is read again here, so its error is this attempt's.
+  const prefetched = prefetcher?.take(keyOf(args.pageNo, args.cursor));
+  const hashed = prefetched ? await prefetched.catch(() => read(args.cursor, signal)) : await read(args.cursor, signal);
+  Context.current().heartbeat();
+  // The next page is read while this one is written.
+  const next = hashed.page.nextCursor;
+  if (prefetcher && next !== null) prefetcher.start(keyOf(args.pageNo + 1, next), (aborted) => read(next, aborted));
+
+  // An id twice on one page: both copies are rejected rather than one silently winning.
+  if (hashed.duplicates.length > 0) {
+    await logs.write(
+      args.runId,
+      args.taskId,
+      hashed.duplicates.map(([id, count]) => ({ originId: id, action: 'failed' as const, error: `${ctx.idField}: duplicate external id ${id} appears ${count} times in one page; all copies rejected` })),
+    );
+  }
+  return hashed;
 }
 
 async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: ImportPageArgs, cursor: string | null, signal: AbortSignal): Promise<HashedPage> {
@@ -122,7 +150,11 @@ async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: Impor
   const ids = page.records.map((record) => recordId(record, ctx.idField));
   const seen = new Map<string, number>();
   for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
-  const rows = page.records.flatMap((record, i) => (seen.get(ids[i]!)! > 1 ? [] : [{ external_id: ids[i]!, hash: hashObject(record), data: record }]));
+  const rows = page.records.flatMap((record, i) => {
+    if (seen.get(ids[i]!)! > 1) return [];
+    const { json, hash } = hashedJson(record);
+    return [{ external_id: ids[i]!, hash, data: record, json }];
+  });
   const duplicates = [...seen].filter(([, count]) => count > 1);
   return { page, rows, duplicates };
 }

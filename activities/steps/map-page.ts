@@ -39,7 +39,7 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
       update sync_staging s
       set mapped = x.mapped, target_hash = x.target_hash, error = x.error,
           action = case when x.error is not null then 'failed' when x.skipped then 'skipped' end
-      from jsonb_to_recordset(${JSON.stringify(results)}::jsonb) as x(external_id text, mapped jsonb, target_hash text, error text, skipped boolean)
+      from jsonb_to_recordset(${JSON.stringify(results.map(({ json: _json, ...row }) => row))}::jsonb) as x(external_id text, mapped jsonb, target_hash text, error text, skipped boolean)
       where s.run_id = ${page.runId}::uuid and s.task_id = ${page.taskId} and s.external_id = x.external_id`;
   }
   if (failures.length > 0) {

@@ -1,0 +1,448 @@
+// A job page in one activity: when a job's destination is a PostgreSQL table, the import runs the
+// page's other steps as well — map, diff, upsert, export — on the records it has just read, so
+// nothing is staged for a later activity to read back. The steps stay separate functions below:
+//
+//   import  findUnsettled: record the page's keys, find the objects not already settled
+//   map     mapRecords (shared with the map step)
+//   diff    decideActions: create / update / unchanged by each object's contract
+//   export  prepareDestination: the destination table made ready and the rows fitted to it
+//   then three writers at once, each on its own connection:
+//   export  the merge into the destination table
+//   import  writeConnectorSpace: new and changed objects into the connector space
+//   upsert  writeRegisterAndContracts: once the merge is done, the register, the contracts and
+//           the run log; this transaction commits last and records the page's outcome
+//
+// Each transaction gets its rows by one COPY into a temporary table. The outcome is recorded with
+// the page's keys (sync_seen_pages.result) in the last commit: an attempt retried after it returns
+// the outcome instead of doing the page again, so a retry reports what the first attempt did and
+// logs nothing twice. A retry after a failure anywhere else does the page again: the connector
+// space and the destination are keyed upserts, and the rest was rolled back.
+import { Context } from '@temporalio/activity';
+import type { Sql, Tx } from '../../db/client';
+import { copyField, copyRows } from '../../db/copy';
+import type { ConnectionPools, PostgresConnectionConfig } from '../connectors/postgres-destination';
+import type { JsonObject } from '../connectors/types';
+import { mapRecords, type MappedRecord } from '../map-records';
+import type { RunLogWriter } from '../run-logs';
+import { analyzeAsTablesGrow, type WorkingTable } from '../statistics';
+import type { TaskContext } from '../task-context';
+import { settledContract } from './contract-rules';
+import { prepareMerge, writesAlongsideSynchronisation } from './export-page';
+import type { HashedPage, ImportPageArgs, ImportPageResult, PageRef } from './import-page';
+
+/** What the page's synchronisation did, as the synchronise step reports it. */
+export interface SynchronisedPage {
+  created: number;
+  changed: number;
+  /** Mapped to what the target holds, settled ones included. */
+  unchanged: number;
+  /** Refused by the mapping or by the destination. */
+  failed: number;
+  /** Exports queued for the export step (the destination write failed as a whole). */
+  queued: number;
+}
+
+/** Whether a job page of this task can run all its steps in the import (see the top of this file). */
+export function synchronisesWithImport(ctx: TaskContext): boolean {
+  return !ctx.dryRun && writesAlongsideSynchronisation(ctx);
+}
+
+/** The outcome a committed attempt recorded for this page, if there was one. */
+export async function recordedPageResult(sql: Sql, page: PageRef): Promise<ImportPageResult | undefined> {
+  const [row] = await sql<{ result: ImportPageResult }[]>`
+    select result from sync_seen_pages
+    where run_id = ${page.runId}::uuid and task_id = ${page.taskId} and page_no = ${page.pageNo} and result is not null`;
+  return row?.result;
+}
+
+/** An object of the page that is not settled, with what the connector space and its contract hold. */
+interface Unsettled {
+  external_id: string;
+  space_hash: string | null;
+  space_deleted: boolean | null;
+  has_contract: boolean | null;
+  target_id: string | null;
+  target_hash: string | null;
+}
+
+type Action = 'create' | 'update' | 'unchanged' | 'failed' | 'skipped';
+
+/** An unsettled object of the page and what each step decided for it. */
+interface PageRow {
+  external_id: string;
+  origin_hash: string;
+  /** The source object as JSON when the connector space needs it written, else null. */
+  data: string | null;
+  /** The mapped object for a create or update, else null. */
+  mapped: JsonObject | null;
+  /** Its stable JSON, as written to the register and the destination. */
+  mappedJson: string | null;
+  target_hash: string | null;
+  action: Action;
+  /** The mapping's refusal. */
+  error: string | null;
+  /** What the import does to the connector space (reported like the import step's counts). */
+  space: 'create' | 'update' | 'unchanged';
+  /** Refused by the destination table (the reason), so its contract does not record a write. */
+  refused: string | null;
+}
+
+/** The engine tables a job page writes, analyzed as they grow. */
+const PAGE_TABLES: readonly WorkingTable[] = ['connector_space_objects', 'register_objects', 'contracts', 'pending_exports'];
+
+export async function synchroniseImportedPage(
+  sql: Sql,
+  pools: ConnectionPools,
+  logs: RunLogWriter,
+  ctx: TaskContext,
+  args: ImportPageArgs,
+  hashed: HashedPage,
+): Promise<ImportPageResult> {
+  const { page, rows } = hashed;
+  const millis = { import: 0, map: 0, diff: 0, upsert: 0, export: 0 };
+  let clock = performance.now();
+  const lap = (step: keyof typeof millis) => {
+    const now = performance.now();
+    millis[step] += now - clock;
+    clock = now;
+  };
+  const outcomeOf = (pageRows: PageRow[], queued: number): ImportPageResult => {
+    const count = (action: Action) => pageRows.filter((r) => r.action === action).length;
+    const space = (what: PageRow['space']) => pageRows.filter((r) => r.space === what).length;
+    const settled = rows.length - pageRows.length;
+    return {
+      fetched: page.records.length,
+      staged: rows.length,
+      rejected: page.records.length - rows.length,
+      created: space('create'),
+      changed: space('update'),
+      unchanged: space('unchanged') + settled,
+      settled,
+      nextCursor: page.nextCursor,
+      totalCount: page.totalCount,
+      requests: page.requests,
+      watermark: page.watermark,
+      synchronised: {
+        created: count('create'),
+        changed: count('update'),
+        unchanged: count('unchanged') + settled,
+        failed: count('failed') + pageRows.filter((r) => r.refused !== null).length,
+        queued,
+      },
+      millis: Object.fromEntries(Object.entries(millis).map(([k, v]) => [k, Math.round(v)])),
+    };
+  };
+  if (rows.length === 0) return outcomeOf([], 0);
+
+  const unsettled = await findUnsettled(sql, ctx, args, rows);
+  lap('import');
+  // A page of settled objects (most pages of most runs) is done: nothing to map, diff or write.
+  if (unsettled.length === 0) {
+    await analyzeAsTablesGrow(sql, args.pageNo, PAGE_TABLES);
+    return outcomeOf([], 0);
+  }
+  const byId = new Map(rows.map((r) => [r.external_id, r]));
+  const objects = unsettled.map((u) => byId.get(u.external_id)!);
+  const mapped = await mapRecords(ctx, objects);
+  lap('map');
+  const pageRows = decideActions(unsettled, objects, mapped.results);
+  lap('diff');
+
+  const changes = pageRows.filter((r) => r.action === 'create' || r.action === 'update');
+  // Not reaching the destination at all is a write failed as a whole: the changes are queued.
+  const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, changes).catch(() => undefined);
+  for (const { row, error } of merge?.refused ?? []) row.refused = error;
+  const started = performance.now();
+  const destination = (merge ? merge.write() : Promise.resolve()).finally(() => {
+    millis.export = performance.now() - started;
+  });
+  const space = writeConnectorSpace(sql, ctx, args, pageRows).finally(() => {
+    millis.import += performance.now() - started;
+  });
+  // Observed here, so that neither is an unhandled rejection while the other is awaited.
+  destination.catch(() => undefined);
+  space.catch(() => undefined);
+  try {
+    const outcome = await writeRegisterAndContracts(sql, ctx, logs, args, pageRows, async () => {
+      // The merge failed as a whole: the export step retries the changes with its backoff.
+      const written = merge !== undefined && (await destination.then(() => true, () => false));
+      clock = performance.now();
+      return written;
+    }, async (tx, { written, queued }) => {
+      lap('upsert');
+      await space;
+      // Unwritten, the refusals are the export step's to find again.
+      const outcome = outcomeOf(written ? pageRows : pageRows.map((r) => ({ ...r, refused: null })), queued);
+      await tx`
+        update sync_seen_pages set result = ${JSON.stringify(outcome)}::text::jsonb
+        where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}`;
+      return outcome;
+    });
+    Context.current().heartbeat();
+    await analyzeAsTablesGrow(sql, args.pageNo, PAGE_TABLES);
+    return outcome;
+  } finally {
+    // Never leave a write running behind a failed attempt (its retry writes the same rows again).
+    await Promise.allSettled([destination, space]);
+  }
+}
+
+/**
+ * Import: records the page's keys (for the deletion check) and answers with the objects that are
+ * not settled, with their connector-space hash and their contract's target. Each object is looked
+ * up by key (a lateral lookup with a limit is never turned into a join), whatever the statistics.
+ */
+async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows: HashedPage['rows']): Promise<Unsettled[]> {
+  return sql<Unsettled[]>`
+    with input as (
+      select * from unnest(${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.hash)}::text[]) with ordinality as i(external_id, hash, n)
+    ), keys as (
+      insert into sync_seen_pages (run_id, task_id, page_no, external_ids)
+      select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, (select array_agg(external_id) from input)
+      on conflict (run_id, task_id, page_no) do update set external_ids = excluded.external_ids, result = null
+    )
+    select i.external_id, s.space_hash, s.space_deleted, k.has_contract, k.target_id, k.target_hash
+    from input i
+    left join lateral (
+      select c.hash as space_hash, c.deleted_at is not null as space_deleted from connector_space_objects c
+      where c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id limit 1) s on true
+    left join lateral (
+      select true as has_contract, k.target_id, k.target_hash, ${settledContract(sql, ctx, sql`i.hash`)} as settled from contracts k
+      where k.task_id = ${args.taskId} and k.origin_id = i.external_id limit 1) k on true
+    where not (coalesce(s.space_hash = i.hash and not s.space_deleted, false) and coalesce(k.settled, false))
+    order by i.n`;
+}
+
+/**
+ * Diff: what each unsettled object needs, by its contract (the rule of actionByContract): create
+ * without a contract or target row, update when the target holds another hash, else unchanged.
+ * Objects the mapping refused fail; those the task's filter leaves out are skipped.
+ */
+function decideActions(unsettled: Unsettled[], objects: HashedPage['rows'], mapped: MappedRecord[]): PageRow[] {
+  return unsettled.map((u, i) => {
+    const object = objects[i]!;
+    const m = mapped[i]!;
+    const space = u.space_hash === null ? 'create' : u.space_deleted || u.space_hash !== object.hash ? 'update' : 'unchanged';
+    let action: Action;
+    if (m.error !== null) action = 'failed';
+    else if (m.skipped) action = 'skipped';
+    else if (!u.has_contract || u.target_id === null) action = 'create';
+    else action = u.target_hash !== m.target_hash ? 'update' : 'unchanged';
+    const changes = action === 'create' || action === 'update';
+    return {
+      external_id: object.external_id,
+      origin_hash: object.hash,
+      data: space === 'unchanged' ? null : object.json,
+      mapped: changes ? (m.mapped as JsonObject) : null,
+      mappedJson: changes ? m.json : null,
+      target_hash: m.target_hash,
+      action,
+      error: m.error,
+      space,
+      refused: null,
+    };
+  });
+}
+
+/** Export: the task's destination table made ready for the page's changes, which are fitted to it. */
+async function prepareDestination(pools: ConnectionPools, ctx: TaskContext, changes: PageRow[]) {
+  const dest = ctx.destination;
+  const db = pools.get(dest.version, dest.config as unknown as PostgresConnectionConfig, dest.secrets.password as string | undefined);
+  const merge = await prepareMerge(
+    db,
+    ctx,
+    changes.map((row) => ({ row, id: row.external_id, data: row.mapped!, json: row.mappedJson! })),
+  );
+  return { refused: merge.refused.map(({ row, error }) => ({ row: row.row, error })), write: merge.write };
+}
+
+/** The connector space's working table on its connection (created once, emptied at every commit). */
+const SPACE_TABLE = 'syncline_page_space';
+
+/** Import: new and changed objects into the connector space, in a transaction of their own. */
+async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, rows: PageRow[]): Promise<void> {
+  const written = rows.filter((r) => r.data !== null);
+  if (written.length === 0) return;
+  await sql.begin(async (tx) => {
+    await tx.unsafe(`create temp table if not exists ${SPACE_TABLE} (external_id text not null, origin_hash text not null, data jsonb not null) on commit delete rows`);
+    await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, (r) => [copyField(r.external_id), r.origin_hash, copyField(r.data)]);
+    await tx`
+      insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
+      select ${ctx.source.id}, ${ctx.spaceEntity}, t.external_id, t.data, t.origin_hash, ${args.runId}::uuid
+      from ${tx(SPACE_TABLE)} t
+      on conflict (connected_system_id, entity, external_id) do update
+        set data = excluded.data, hash = excluded.hash, last_changed_run_id = excluded.last_changed_run_id,
+            deleted_at = null, change_seq = nextval('connector_space_change_seq'), updated_at = now()
+        where connector_space_objects.hash is distinct from excluded.hash
+           or connector_space_objects.deleted_at is not null`;
+  });
+}
+
+/** The working table of the register, contracts and run log on their connection (emptied at every commit). */
+const PAGE_TABLE = 'syncline_page_rows';
+
+/**
+ * Upsert: the register objects of the page's creates and updates and their contracts (one
+ * statement: the register ids come back from the insert), the exports an earlier run left open for
+ * the page's objects dropped, the contracts of unchanged objects confirmed, and the run log. The
+ * rows are loaded while the destination is written; `merged` then tells whether it was. If so the
+ * contracts record the write (a refused object's contract keeps what the target held before, and
+ * its export is Failed); if not the changes are queued for the export step. `finish` runs last,
+ * before the commit.
+ */
+async function writeRegisterAndContracts(
+  sql: Sql,
+  ctx: TaskContext,
+  logs: RunLogWriter,
+  args: PageRef,
+  rows: PageRow[],
+  merged: () => Promise<boolean>,
+  finish: (tx: Tx, done: { written: boolean; queued: number }) => Promise<ImportPageResult>,
+): Promise<ImportPageResult> {
+  const changes = rows.filter((r) => r.action === 'create' || r.action === 'update');
+  const logged = rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'failed');
+  return sql.begin(async (tx) => {
+    if (logged.length > 0) {
+      await tx.unsafe(
+        `create temp table if not exists ${PAGE_TABLE} (external_id text not null, origin_hash text not null, mapped jsonb,
+           target_hash text, action text not null, refused boolean not null, error text) on commit delete rows`,
+      );
+      await copyRows(tx, PAGE_TABLE, ['external_id', 'origin_hash', 'mapped', 'target_hash', 'action', 'refused', 'error'], logged, (r) => [
+        copyField(r.external_id),
+        r.origin_hash,
+        copyField(r.mappedJson),
+        r.target_hash ?? '\\N',
+        r.action,
+        r.refused === null ? 'f' : 't',
+        copyField(r.error ?? r.refused),
+      ]);
+    }
+    await dropSupersededExports(tx, args, rows);
+    const unchanged = rows.filter((r) => r.action === 'unchanged');
+    if (unchanged.length > 0) {
+      // An object found unchanged was mapped afresh to what the target holds: its contract now
+      // says so, and the next import settles it without mapping it again.
+      await tx`
+        update contracts k
+        set origin_hash = x.origin_hash, synced_origin_hash = x.origin_hash, last_synced_at = now(), updated_at = now()
+        from unnest(${unchanged.map((r) => r.external_id)}::text[], ${unchanged.map((r) => r.origin_hash)}::text[]) as x(external_id, origin_hash)
+        where k.task_id = ${args.taskId} and k.origin_id = x.external_id`;
+    }
+    const written = changes.length > 0 && (await merged());
+    let queued = 0;
+    if (changes.length > 0) queued = await upsertChanges(tx, ctx, args, written, changes.some((r) => r.refused !== null));
+    if (logged.length > 0) await writeRunLog(tx, logs, args, written);
+    return finish(tx, { written: changes.length === 0 || written, queued });
+  });
+}
+
+/** The register and contracts of the page's creates and updates (see writeRegisterAndContracts); returns the exports queued. */
+async function upsertChanges(tx: Tx, ctx: TaskContext, args: PageRef, written: boolean, anyRefused: boolean): Promise<number> {
+  const changes = tx`t.action in ('create', 'update')`;
+  const registerKey = tx`r.workspace_id = ${ctx.workspaceId} and r.object_type = ${ctx.targetEntity} and r.external_key = t.external_id`;
+  const register = tx`
+    insert into register_objects (workspace_id, object_type, external_key, data, hash, last_run_id)
+    select ${ctx.workspaceId}, ${ctx.targetEntity}, t.external_id, t.mapped, t.target_hash, ${args.runId}::uuid
+    from ${tx(PAGE_TABLE)} t where ${changes}
+    on conflict (workspace_id, object_type, external_key) do update
+      set data = excluded.data, hash = excluded.hash, last_run_id = excluded.last_run_id, updated_at = now()
+      where register_objects.hash is distinct from excluded.hash
+    returning id, external_key`;
+  // The insert returns the objects it wrote; one it left as it was is looked up by key.
+  const registerId = tx`coalesce(reg.id, (select r.id from register_objects r where ${registerKey}))`;
+
+  if (written) {
+    const reached = tx`not t.refused`;
+    await tx`
+      with reg as (${register})
+      insert into contracts (task_id, origin_id, register_object_id, origin_hash, last_seen_at, last_run_id,
+                             target_id, target_hash, synced_origin_hash, last_synced_at, last_action)
+      select ${args.taskId}, t.external_id, ${registerId}, t.origin_hash, now(), ${args.runId}::uuid,
+             case when ${reached} then t.external_id end, case when ${reached} then t.target_hash end,
+             case when ${reached} then t.origin_hash end, case when ${reached} then now() end,
+             case when ${reached} then 'create' end
+      from ${tx(PAGE_TABLE)} t left join reg on reg.external_key = t.external_id
+      where ${changes}
+      on conflict (task_id, origin_id) do update
+        set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
+            last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
+            target_id = coalesce(excluded.target_id, contracts.target_id),
+            target_hash = case when excluded.target_id is null then contracts.target_hash else excluded.target_hash end,
+            synced_origin_hash = case when excluded.target_id is null then contracts.synced_origin_hash else excluded.synced_origin_hash end,
+            last_synced_at = coalesce(excluded.last_synced_at, contracts.last_synced_at),
+            last_action = case when excluded.target_id is null then contracts.last_action
+                               when contracts.target_id is null then 'create' else 'update' end,
+            updated_at = now()`;
+    if (anyRefused) {
+      // What the table refused fails for good (a retry would meet the same table).
+      await tx`
+        insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action, status, attempts, error)
+        select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, t.external_id, (select r.id from register_objects r where ${registerKey}),
+               t.action, 'Failed', 1, t.error
+        from ${tx(PAGE_TABLE)} t where ${changes} and t.refused
+        on conflict (run_id, task_id, origin_id) do nothing`;
+    }
+    return 0;
+  }
+
+  await tx`
+    with reg as (${register})
+    insert into contracts (task_id, origin_id, register_object_id, origin_hash, last_seen_at, last_run_id)
+    select ${args.taskId}, t.external_id, ${registerId}, t.origin_hash, now(), ${args.runId}::uuid
+    from ${tx(PAGE_TABLE)} t left join reg on reg.external_key = t.external_id
+    where ${changes}
+    on conflict (task_id, origin_id) do update
+      set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
+          last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id, updated_at = now()
+      where contracts.origin_hash is distinct from excluded.origin_hash
+         or contracts.register_object_id is distinct from excluded.register_object_id`;
+  const queued = await tx`
+    insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action)
+    select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, t.external_id, (select r.id from register_objects r where ${registerKey}), t.action
+    from ${tx(PAGE_TABLE)} t where ${changes}
+    on conflict (run_id, task_id, origin_id) do nothing`;
+  return queued.count;
+}
+
+/**
+ * The page's outcomes: a create or update names its target row (the destinations key rows by
+ * origin id) unless the destination refused it or was not written; a refusal, by the mapping or
+ * by the destination, is logged as failed with its reason.
+ */
+async function writeRunLog(tx: Tx, logs: RunLogWriter, args: PageRef, written: boolean): Promise<void> {
+  const { successDays, errorDays } = logs.retention;
+  const expires = (failed: boolean) => tx`now() + make_interval(days => ${failed ? errorDays : successDays}::int)`;
+  await tx`
+    insert into run_logs (run_id, task_id, origin_id, target_id, action, error, expires_at)
+    select ${args.runId}::uuid, ${args.taskId}, t.external_id,
+           case when ${written}::boolean and t.action <> 'failed' and not t.refused then t.external_id end,
+           case t.action when 'create' then 'created' when 'update' then 'updated' else 'failed' end,
+           case when t.action = 'failed' then t.error end,
+           case when t.action = 'failed' then ${expires(true)} else ${expires(false)} end
+    from ${tx(PAGE_TABLE)} t
+    on conflict (run_id, task_id, origin_id, action) do nothing`;
+  if (written) {
+    await tx`
+      insert into run_logs (run_id, task_id, origin_id, action, error, expires_at)
+      select ${args.runId}::uuid, ${args.taskId}, t.external_id, 'failed', t.error, ${expires(true)}
+      from ${tx(PAGE_TABLE)} t where t.refused
+      on conflict (run_id, task_id, origin_id, action) do update set error = excluded.error`;
+  }
+}
+
+/**
+ * Diff: what the page decides is each object's current state, so exports an earlier run left open
+ * for them are obsolete (a queued delete of an object that came back must not land). Most tasks
+ * have none open; the check is one index probe.
+ */
+async function dropSupersededExports(tx: Tx, args: PageRef, rows: PageRow[]): Promise<void> {
+  const decided = rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'unchanged').map((r) => r.external_id);
+  if (decided.length === 0) return;
+  const [open] = await tx<{ open: boolean }[]>`
+    select exists (select 1 from pending_exports where task_id = ${args.taskId} and status in ('Pending', 'Executing')) as open`;
+  if (!open!.open) return;
+  await tx`
+    delete from pending_exports p
+    where p.task_id = ${args.taskId} and p.status in ('Pending', 'Executing') and p.run_id <> ${args.runId}::uuid
+      and p.origin_id = any(${decided}::text[])`;
+}

@@ -1,0 +1,48 @@
+// Bulk loading with COPY: a page's rows travel as COPY text, which PostgreSQL reads column by column
+// with each type's input function. Measured here against the same 10,000 rows (two jsonb columns),
+// COPY into a table took about half the time of one statement reading a JSON document of the page
+// (jsonb_to_recordset) and a third of unnest over text arrays.
+import type { Sql, Tx } from './client';
+
+/** A COPY text field: null is \N; backslash, tab, newline and carriage return are escaped. */
+export function copyField(value: string | null): string {
+  if (value === null) return '\\N';
+  // Most values (ids, hashes, JSON, which escapes its own control characters) need nothing.
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value.replace(ESCAPED, (c) => ESCAPES[c]!);
+}
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPED = /[\\\t\n\r]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** Rows per chunk written to the COPY stream: the text of a whole page is never built at once. */
+const CHUNK_ROWS = 1_000;
+
+/**
+ * COPY rows into `table` (columns in `columns` order); `line` gives each row's fields, already
+ * encoded with copyField. Resolves once PostgreSQL has taken every row (the stream finished), and
+ * rejects with the server's error otherwise.
+ */
+export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[], rows: readonly T[], line: (row: T) => string[]): Promise<void> {
+  if (rows.length === 0) return;
+  const stream = await sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    let at = 0;
+    const pump = () => {
+      while (at < rows.length) {
+        const end = Math.min(rows.length, at + CHUNK_ROWS);
+        let text = '';
+        for (; at < end; at++) text += line(rows[at]!).join('\t') + '\n';
+        if (!stream.write(text)) {
+          stream.once('drain', pump);
+          return;
+        }
+      }
+      stream.end();
+    };
+    pump();
+  });
+}

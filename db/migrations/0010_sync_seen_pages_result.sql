@@ -1,0 +1,1 @@
+ALTER TABLE "sync_seen_pages" ADD COLUMN "result" jsonb;
