@@ -31,7 +31,7 @@ export const tablesDoubled = (pageNo: number) => ((pageNo + 1) & pageNo) === 0;
  * objects per page leave a million-row table's statistics as they are (sampling one costs half a
  * second or more).
  */
-const FIRST_PAGES_MIN_ROWS = 1_000;
+export const FIRST_PAGES_MIN_ROWS = 1_000;
 
 /** What the import writes (and stages): the connector space and the staging rows. */
 export const IMPORT_TABLES: readonly WorkingTable[] = ['sync_staging', 'connector_space_objects'];

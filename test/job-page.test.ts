@@ -7,6 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { ConnectionPools } from '../activities/connectors/postgres-destination';
 import type { JsonObject } from '../activities/connectors/types';
+import type { ImportPageResult } from '../activities/steps/import-page';
 import { createSecretBox } from '../db/secrets';
 import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
 import { scheduledActivities, workflowHistories } from './helpers/history';
@@ -118,6 +119,23 @@ describe('a job page in one activity', () => {
     assert.equal(names[0]!.n, RECORDS);
   });
 
+  test('an object on two pages is looked up after the first page committed: created once, then changed', async () => {
+    // Page 1 ends with record 100; page 2 starts with it again, changed (as a shifting listing would).
+    const records = generateRecords(RECORDS - 1);
+    const twice = { ...records[99]!, name: `${String(records[99]!.name)} again` };
+    const source = await startSourceServer({ records: [...records.slice(0, 100), twice, ...records.slice(100)] });
+    servers.push(source);
+    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table: 'two_pages' });
+    const run = await runJob(job);
+    const entity = run.entityRuns[0];
+    assert.deepEqual(
+      { created: entity.newRecordCount, changed: entity.changedRecordCount, extracted: entity.extractedRecordCount },
+      { created: String(RECORDS - 1), changed: '1', extracted: String(RECORDS) },
+    );
+    const [row] = await sql()<{ name: string }[]>`select name from ${sql()(job.table)} where _syncline_id = '100'`;
+    assert.equal(row!.name, twice.name);
+  });
+
   test('an attempt retried after the page committed answers the first attempt’s outcome and reads nothing again', async () => {
     const { source, job } = await setUp('retried_after_commit');
     const first = await runJob(job);
@@ -134,7 +152,7 @@ describe('a job page in one activity', () => {
       const args = { runId: first.id, taskId: job.taskId, pageNo: 0, cursor: null, pageSize: BATCH, since: null, dryRun: false, synchronise: true };
       const pageZero = () => source.requests.filter((r) => new URL(r, source.url).searchParams.get('page') === '1').length;
       const requestsBefore = pageZero();
-      const once = await new MockActivityEnvironment().run(activities.importPage, args);
+      const once = (await new MockActivityEnvironment().run(activities.importPage, args)) as ImportPageResult;
       assert.deepEqual({ ...once.synchronised }, { created: 0, changed: 3, unchanged: BATCH - 3, failed: 0, queued: 0 });
       const contractsAfterFirst = await sql()`select origin_id, updated_at from contracts where task_id = ${job.taskId} order by origin_id`;
 

@@ -44,6 +44,11 @@ export class Prefetcher<T> {
     return entry.result;
   }
 
+  /** The read of `key` in progress or done, left in place; undefined when there is none. */
+  peek(key: string): Promise<T> | undefined {
+    return this.entries.get(key)?.result;
+  }
+
   /** Abandons every read in progress (the worker is shutting down). */
   clear(): void {
     for (const key of [...this.entries.keys()]) this.drop(key);

@@ -8,11 +8,11 @@ import type { Prefetcher } from '../connectors/prefetch';
 import type { JsonObject } from '../connectors/types';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
-import { hashedJson } from '../hashing';
+import { hashObject } from '../hashing';
 import { mapRecords, type MappedRecord } from '../map-records';
 import { analyzeAsTablesGrow, IMPORT_TABLES } from '../statistics';
 import { actionByContract, settledContract } from './contract-rules';
-import { recordedPageResult, synchroniseImportedPage, synchronisesWithImport, type SynchronisedPage } from './job-page';
+import { lookUpAhead, recordedPageResult, synchroniseImportedPage, synchronisesWithImport, type SynchronisedPage, type UnsettledObject } from './job-page';
 import type { RunLogEntry, RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 
@@ -67,10 +67,15 @@ export const STAGE_SLICE = 2_500;
 /** A source page read and hashed: what the import writes. */
 export interface HashedPage {
   page: SourceReadResult;
-  /** The page's objects with their ids, hashes and stable JSON; ids that appear twice are left out. */
-  rows: { external_id: string; hash: string; data: JsonObject; json: string }[];
+  /** The page's objects with their ids and hashes; ids that appear twice are left out. */
+  rows: { external_id: string; hash: string; data: JsonObject }[];
   /** Ids that appear more than once on the page, with how often. */
   duplicates: [string, number][];
+  /**
+   * The page's unsettled objects, looked up (a job page) while the page before it was written:
+   * when the look-up answered, or undefined if it could not be made or failed.
+   */
+  unsettledAhead?: Promise<{ objects: UnsettledObject[]; at: number } | undefined>;
 }
 
 /** Pages read ahead by this worker's imports, keyed by run, task, page and cursor. */
@@ -90,7 +95,7 @@ export async function importPage(
     const recorded = await recordedPageResult(sql, args);
     if (recorded) return recorded;
   }
-  const hashed = await readImportPage(pools, logs, ctx, args, prefetcher);
+  const hashed = await readImportPage(pools, logs, ctx, args, prefetcher, wholePage ? lookUpAhead(sql, ctx) : undefined);
   if (wholePage) return synchroniseImportedPage(sql, pools, logs, ctx, args, hashed);
 
   const { page, rows } = hashed;
@@ -108,11 +113,25 @@ export async function importPage(
 }
 
 /**
- * The page the import is at: read ahead by the previous import on this worker, or read now; then
- * the next page is read ahead while this one is written. An id that appears twice on the page is
- * logged as failed (both copies are left out of the page's rows).
+ * What may start on a page as soon as it has been read ahead (`lookUpAhead`), knowing the pages
+ * before it whose writes may still be under way.
  */
-export async function readImportPage(pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, prefetcher?: PagePrefetcher): Promise<HashedPage> {
+export type AfterReadAhead = (writing: HashedPage[], nextArgs: ImportPageArgs, next: HashedPage) => void;
+
+/**
+ * The page the import is at: read ahead by an earlier import on this worker, or read now. The next
+ * two pages are read ahead (and `afterReadAhead` runs on each) while this one is written: the
+ * source's answer and its hashing are then seldom what a page waits for. An id that appears twice
+ * on the page is logged as failed (both copies are left out of the page's rows).
+ */
+export async function readImportPage(
+  pools: ConnectionPools,
+  logs: RunLogWriter,
+  ctx: TaskContext,
+  args: ImportPageArgs,
+  prefetcher?: PagePrefetcher,
+  afterReadAhead?: AfterReadAhead,
+): Promise<HashedPage> {
   const signal = Context.current().cancellationSignal;
   const read = (cursor: string | null, signal: AbortSignal) => readAndHash(pools, ctx, args, cursor, signal);
   const keyOf = (pageNo: number, cursor: string | null) => JSON.stringify([args.runId, args.taskId, pageNo, cursor, args.since, args.pageSize, ctx.source.version]);
@@ -122,7 +141,25 @@ export async function readImportPage(pools: ConnectionPools, logs: RunLogWriter,
   Context.current().heartbeat();
   // The next page is read while this one is written.
   const next = hashed.page.nextCursor;
-  if (prefetcher && next !== null) prefetcher.start(keyOf(args.pageNo + 1, next), (aborted) => read(next, aborted));
+  if (prefetcher && next !== null) {
+    const readAhead = (writing: HashedPage[], nextArgs: ImportPageArgs) => {
+      const key = keyOf(nextArgs.pageNo, nextArgs.cursor);
+      prefetcher.start(key, async (aborted) => {
+        const ahead = await read(nextArgs.cursor, aborted);
+        afterReadAhead?.(writing, nextArgs, ahead);
+        return ahead;
+      });
+      return prefetcher.peek(key);
+    };
+    // And the page after it as soon as that one's cursor is known (its writes may overlap both).
+    void readAhead([hashed], { ...args, pageNo: args.pageNo + 1, cursor: next })?.then(
+      (ahead) => {
+        const cursor = ahead.page.nextCursor;
+        if (cursor !== null) void readAhead([hashed, ahead], { ...args, pageNo: args.pageNo + 2, cursor });
+      },
+      () => undefined,
+    );
+  }
 
   // An id twice on one page: both copies are rejected rather than one silently winning.
   if (hashed.duplicates.length > 0) {
@@ -150,14 +187,21 @@ async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: Impor
   const ids = page.records.map((record) => recordId(record, ctx.idField));
   const seen = new Map<string, number>();
   for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
-  const rows = page.records.flatMap((record, i) => {
-    if (seen.get(ids[i]!)! > 1) return [];
-    const { json, hash } = hashedJson(record);
-    return [{ external_id: ids[i]!, hash, data: record, json }];
-  });
+  const rows: HashedPage['rows'] = [];
+  for (let i = 0; i < page.records.length; i++) {
+    // Hashed in slices, giving way between them: the import of the page before this one (read
+    // ahead) is meanwhile waiting for its database answers on the same thread.
+    if (i > 0 && i % HASH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (seen.get(ids[i]!)! > 1) continue;
+    const record = page.records[i]!;
+    rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
+  }
   const duplicates = [...seen].filter(([, count]) => count > 1);
   return { page, rows, duplicates };
 }
+
+/** Records hashed between two turns of the event loop. */
+const HASH_SLICE = 1_000;
 
 async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: JsonObject }[]) {
   let failures: RunLogEntry[] = [];

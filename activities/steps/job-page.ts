@@ -24,11 +24,11 @@ import type { ConnectionPools, PostgresConnectionConfig } from '../connectors/po
 import type { JsonObject } from '../connectors/types';
 import { mapRecords, type MappedRecord } from '../map-records';
 import type { RunLogWriter } from '../run-logs';
-import { analyzeAsTablesGrow, type WorkingTable } from '../statistics';
+import { analyzeAsTablesGrow, FIRST_PAGES_MIN_ROWS, type WorkingTable } from '../statistics';
 import type { TaskContext } from '../task-context';
 import { settledContract } from './contract-rules';
 import { prepareMerge, writesAlongsideSynchronisation } from './export-page';
-import type { HashedPage, ImportPageArgs, ImportPageResult, PageRef } from './import-page';
+import type { AfterReadAhead, HashedPage, ImportPageArgs, ImportPageResult, PageRef } from './import-page';
 
 /** What the page's synchronisation did, as the synchronise step reports it. */
 export interface SynchronisedPage {
@@ -56,7 +56,7 @@ export async function recordedPageResult(sql: Sql, page: PageRef): Promise<Impor
 }
 
 /** An object of the page that is not settled, with what the connector space and its contract hold. */
-interface Unsettled {
+export interface UnsettledObject {
   external_id: string;
   space_hash: string | null;
   space_deleted: boolean | null;
@@ -134,13 +134,11 @@ export async function synchroniseImportedPage(
   };
   if (rows.length === 0) return outcomeOf([], 0);
 
-  const unsettled = await findUnsettled(sql, ctx, args, rows);
+  const ahead = await hashed.unsettledAhead;
+  const unsettled = ahead && Date.now() - ahead.at < LOOKED_UP_AHEAD_FOR_MS ? ahead.objects : await findUnsettled(sql, ctx, args, rows);
   lap('import');
   // A page of settled objects (most pages of most runs) is done: nothing to map, diff or write.
-  if (unsettled.length === 0) {
-    await analyzeAsTablesGrow(sql, args.pageNo, PAGE_TABLES);
-    return outcomeOf([], 0);
-  }
+  if (unsettled.length === 0) return outcomeOf([], 0);
   const byId = new Map(rows.map((r) => [r.external_id, r]));
   const objects = unsettled.map((u) => byId.get(u.external_id)!);
   const mapped = await mapRecords(ctx, objects);
@@ -179,7 +177,9 @@ export async function synchroniseImportedPage(
       return outcome;
     });
     Context.current().heartbeat();
-    await analyzeAsTablesGrow(sql, args.pageNo, PAGE_TABLES);
+    // Statistics follow what a task writes. A page that wrote little (a delta's hundred objects)
+    // leaves them as they are: sampling a million-row table costs more than the page did.
+    if (pageRows.length >= FIRST_PAGES_MIN_ROWS) await analyzeAsTablesGrow(sql, args.pageNo, PAGE_TABLES);
     return outcome;
   } finally {
     // Never leave a write running behind a failed attempt (its retry writes the same rows again).
@@ -187,19 +187,40 @@ export async function synchroniseImportedPage(
   }
 }
 
+/** How long the objects a page's look-up ahead found stay good to use (a paused run's go stale). */
+const LOOKED_UP_AHEAD_FOR_MS = 10_000;
+
+/**
+ * Import, ahead: the next page's unsettled objects are looked up as soon as it has been read,
+ * while the page before it is written. Only when the two pages share no object: the writes of the
+ * page before then touch nothing the look-up reads. (A failed look-up is left to the import.)
+ */
+export function lookUpAhead(sql: Sql, ctx: TaskContext): AfterReadAhead {
+  return (writing, nextArgs, next) => {
+    if (next.rows.length === 0) return;
+    const keys = new Set(writing.flatMap((page) => page.rows.map((r) => r.external_id)));
+    if (next.rows.some((r) => keys.has(r.external_id))) return;
+    // A failed look-up is left to the import, which makes it again and fails if the error persists.
+    next.unsettledAhead = findUnsettled(sql, ctx, nextArgs, next.rows).then(
+      (objects) => ({ objects, at: Date.now() }),
+      () => undefined,
+    );
+  };
+}
+
 /**
  * Import: records the page's keys (for the deletion check) and answers with the objects that are
  * not settled, with their connector-space hash and their contract's target. Each object is looked
  * up by key (a lateral lookup with a limit is never turned into a join), whatever the statistics.
  */
-async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows: HashedPage['rows']): Promise<Unsettled[]> {
-  return sql<Unsettled[]>`
+async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows: HashedPage['rows']): Promise<UnsettledObject[]> {
+  return sql<UnsettledObject[]>`
     with input as (
       select * from unnest(${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.hash)}::text[]) with ordinality as i(external_id, hash, n)
     ), keys as (
       insert into sync_seen_pages (run_id, task_id, page_no, external_ids)
       select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, (select array_agg(external_id) from input)
-      on conflict (run_id, task_id, page_no) do update set external_ids = excluded.external_ids, result = null
+      on conflict (run_id, task_id, page_no) do update set external_ids = excluded.external_ids
     )
     select i.external_id, s.space_hash, s.space_deleted, k.has_contract, k.target_id, k.target_hash
     from input i
@@ -218,7 +239,7 @@ async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, r
  * without a contract or target row, update when the target holds another hash, else unchanged.
  * Objects the mapping refused fail; those the task's filter leaves out are skipped.
  */
-function decideActions(unsettled: Unsettled[], objects: HashedPage['rows'], mapped: MappedRecord[]): PageRow[] {
+function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows'], mapped: MappedRecord[]): PageRow[] {
   return unsettled.map((u, i) => {
     const object = objects[i]!;
     const m = mapped[i]!;
@@ -232,7 +253,7 @@ function decideActions(unsettled: Unsettled[], objects: HashedPage['rows'], mapp
     return {
       external_id: object.external_id,
       origin_hash: object.hash,
-      data: space === 'unchanged' ? null : object.json,
+      data: space === 'unchanged' ? null : JSON.stringify(object.data),
       mapped: changes ? (m.mapped as JsonObject) : null,
       mappedJson: changes ? m.json : null,
       target_hash: m.target_hash,
@@ -331,7 +352,7 @@ async function writeRegisterAndContracts(
     const written = changes.length > 0 && (await merged());
     let queued = 0;
     if (changes.length > 0) queued = await upsertChanges(tx, ctx, args, written, changes.some((r) => r.refused !== null));
-    if (logged.length > 0) await writeRunLog(tx, logs, args, written);
+    if (logged.length > 0) await writeRunLog(tx, logs, args, written, changes.some((r) => r.refused !== null));
     return finish(tx, { written: changes.length === 0 || written, queued });
   });
 }
@@ -409,7 +430,7 @@ async function upsertChanges(tx: Tx, ctx: TaskContext, args: PageRef, written: b
  * origin id) unless the destination refused it or was not written; a refusal, by the mapping or
  * by the destination, is logged as failed with its reason.
  */
-async function writeRunLog(tx: Tx, logs: RunLogWriter, args: PageRef, written: boolean): Promise<void> {
+async function writeRunLog(tx: Tx, logs: RunLogWriter, args: PageRef, written: boolean, anyRefused: boolean): Promise<void> {
   const { successDays, errorDays } = logs.retention;
   const expires = (failed: boolean) => tx`now() + make_interval(days => ${failed ? errorDays : successDays}::int)`;
   await tx`
@@ -421,7 +442,7 @@ async function writeRunLog(tx: Tx, logs: RunLogWriter, args: PageRef, written: b
            case when t.action = 'failed' then ${expires(true)} else ${expires(false)} end
     from ${tx(PAGE_TABLE)} t
     on conflict (run_id, task_id, origin_id, action) do nothing`;
-  if (written) {
+  if (written && anyRefused) {
     await tx`
       insert into run_logs (run_id, task_id, origin_id, action, error, expires_at)
       select ${args.runId}::uuid, ${args.taskId}, t.external_id, 'failed', t.error, ${expires(true)}
