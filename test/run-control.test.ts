@@ -146,7 +146,8 @@ describe('run lifecycle: cancel, pause, resume, reconcile, events', () => {
   test('a workflow terminated with the Temporal CLI shows FAILED in the API within 30 s', async () => {
     const reconciler = startRunReconciler(stack.deps, 1_000);
     try {
-      source.delayMs = 50;
+      // Slow enough that the run is still going when its first counts show (every 2 s).
+      source.delayMs = 150;
       const { runId } = (await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`)).body;
       await waitForRun(stack.app, runId, { until: (run) => run.state === 'RUNNING' && Number(run.entityRuns[0]?.extractedRecordCount ?? 0) > 0 });
       const cli = await resolveTemporalCli();

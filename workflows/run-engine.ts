@@ -70,6 +70,14 @@ const SYNCHRONISE_IN_ONE_ACTIVITY = 'synchronise-page-in-one-activity';
 const IMPORT_NEXT_PAGE_ALONGSIDE = 'import-next-page-alongside';
 /** Workflow change (patch id): a job page's import also synchronises and exports it where it can. */
 const IMPORT_SYNCHRONISES_JOB_PAGES = 'import-synchronises-job-pages';
+/** Workflow change (patch id): such an import goes on with the next pages for a while. */
+const IMPORT_CONTINUES_WITH_JOB_PAGES = 'import-continues-with-job-pages';
+/**
+ * How long an import that synchronises its pages goes on with the next ones: fast pages (a delta,
+ * an unchanged source) then cost one Temporal round trip per second instead of one each, and a
+ * pause or handover still waits at most about this long (plus the page in flight).
+ */
+const JOB_PAGES_PER_ACTIVITY_MS = 1_000;
 
 /** A task's position: what continue-as-new carries for a task in progress. */
 interface UnitState {
@@ -126,9 +134,9 @@ export async function runEngine(input: RunInput): Promise<RunResult> {
   /** Set once this execution should hand over: no task starts, every task parks at its next page. */
   let handingOver = false;
 
-  /** Between pages: wait while paused, and say whether the task should park for a handover. */
-  const pageBoundary = async (): Promise<boolean> => {
-    pagesThisExecution++;
+  /** Between pages (`pages` of them since the last boundary): wait while paused, and say whether the task should park for a handover. */
+  const pageBoundary = async (pages: number): Promise<boolean> => {
+    pagesThisExecution += pages;
     if (paused) await condition(() => !paused);
     if (workflowInfo().continueAsNewSuggested || pagesThisExecution >= pageBudget) handingOver = true;
     return handingOver;
@@ -161,7 +169,7 @@ export async function runEngine(input: RunInput): Promise<RunResult> {
       try {
         // Emptying or recreating the table comes before the task's first page, never on a resume.
         if (resetTarget && !resumed) await steps.prepareTarget({ runId, taskId });
-        await runUnit(plan, unit, state, runId, pageBoundary, () => !paused && !handingOver);
+        await runUnit(plan, unit, state, runId, pageBoundary, () => !paused && !handingOver, () => Math.max(1, pageBudget - pagesThisExecution));
       } catch (err) {
         if (err instanceof ContinueFrom) {
           try {
@@ -264,9 +272,11 @@ async function runUnit(
   unit: TaskPlan,
   state: UnitState,
   runId: string,
-  pageBoundary: () => Promise<boolean>,
+  pageBoundary: (pages: number) => Promise<boolean>,
   /** False while paused or handing over: no page starts ahead of its boundary then. */
   mayStartAhead: () => boolean,
+  /** Pages left before this execution hands over. */
+  pagesLeft: () => number,
 ): Promise<void> {
   const { counters } = state;
   const { taskId, pageSize } = unit;
@@ -306,15 +316,15 @@ async function runUnit(
     return result;
   };
 
-  /** Advances to the next page, records progress now and then, and hands over when due. */
-  const nextPage = async (cursor: string | null) => {
+  /** Advances past the page (or the `pages` pages) done, records progress now and then, and hands over when due. */
+  const nextPage = async (cursor: string | null, pages = 1) => {
     state.cursor = cursor;
     state.pageNo++;
     if (Date.now() - lastProgressAt >= PROGRESS_INTERVAL_MS) {
       await bookkeeping.recordEntityProgress({ runId, taskId, counters });
       lastProgressAt = Date.now();
     }
-    if (await pageBoundary()) throw new ContinueFrom(state);
+    if (await pageBoundary(pages)) throw new ContinueFrom(state);
   };
 
   switch (plan.mode) {
@@ -324,8 +334,19 @@ async function runUnit(
       // A job page whose destination allows it is imported, synchronised and exported by one
       // activity (the result says so); other pages are synchronised by the next activity.
       const synchronise = plan.mode === 'job' && patched(IMPORT_SYNCHRONISES_JOB_PAGES);
+      const continueForMs = synchronise && patched(IMPORT_CONTINUES_WITH_JOB_PAGES) ? JOB_PAGES_PER_ACTIVITY_MS : undefined;
       const importAt = (pageNo: number, cursor: string | null) =>
-        steps.importPage({ runId, taskId, pageNo, cursor, pageSize, since, dryRun: plan.dryRun, ...(synchronise ? { synchronise } : {}) });
+        steps.importPage({
+          runId,
+          taskId,
+          pageNo,
+          cursor,
+          pageSize,
+          since,
+          dryRun: plan.dryRun,
+          ...(synchronise ? { synchronise } : {}),
+          ...(continueForMs ? { continueForMs, maxPages: pagesLeft() } : {}),
+        });
       // A job imports page N+1 while page N is mapped, diffed, upserted and exported: the source
       // read and the connector-space write stop waiting for the destination. Pages of one task
       // stage under their own page numbers, so the two activities never touch the same rows.
@@ -345,6 +366,8 @@ async function runUnit(
           counters.changed += imported.changed;
           counters.unchanged += imported.unchanged;
         } else if (imported.synchronised) {
+          // The import may have gone on with the next pages: this one is the last it did.
+          state.pageNo += (imported.pages ?? 1) - 1;
           const done = imported.synchronised;
           counters.indexed += done.created + done.changed + done.unchanged;
           counters.created += done.created;
@@ -371,7 +394,7 @@ async function runUnit(
         }
         if (imported.nextCursor === null) break;
         try {
-          await nextPage(imported.nextCursor);
+          await nextPage(imported.nextCursor, imported.pages ?? 1);
         } catch (err) {
           // Handing over: the next page's import ends first. The next execution imports that page
           // again, which stages nothing twice (staging and the connector space are keyed upserts).

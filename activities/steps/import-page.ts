@@ -3,7 +3,7 @@
 // next steps. A dry run stages every object itself and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
 import type { Fragment, Sql, Tx } from '../../db/client';
-import { readSourcePage, type SourceReadResult } from '../connectors/sources';
+import { laterWatermark, readSourcePage, type SourceReadResult } from '../connectors/sources';
 import type { Prefetcher } from '../connectors/prefetch';
 import type { JsonObject } from '../connectors/types';
 import type { ConnectionPools } from '../connectors/postgres-destination';
@@ -33,6 +33,13 @@ export interface ImportPageArgs extends PageRef {
    * synchronisesWithImport); the result then says so in `synchronised`.
    */
   synchronise?: boolean;
+  /**
+   * With `synchronise`: go on with the next pages until this long has passed since the import
+   * began, `maxPages` pages at most (and MAX_PAGES_PER_IMPORT); the result then covers them all
+   * (see `pages`).
+   */
+  continueForMs?: number;
+  maxPages?: number;
 }
 
 export interface ImportPageResult {
@@ -59,7 +66,12 @@ export interface ImportPageResult {
   synchronised?: SynchronisedPage;
   /** Time each step took, for the benchmark (set with `synchronised`). */
   millis?: Record<string, number>;
+  /** Pages this import did (more than one with `continueForMs`); the cursor is the last one's. */
+  pages?: number;
 }
+
+/** Pages one import that synchronises them does at most. */
+export const MAX_PAGES_PER_IMPORT = 20;
 
 /** Objects per staging statement. */
 export const STAGE_SLICE = 2_500;
@@ -89,16 +101,22 @@ export async function importPage(
   args: ImportPageArgs,
   prefetcher?: PagePrefetcher,
 ): Promise<ImportPageResult> {
-  // A job page whose destination can be written as it synchronises runs every step here.
-  const wholePage = args.synchronise === true && synchronisesWithImport(ctx);
-  if (wholePage) {
-    const recorded = await recordedPageResult(sql, args);
-    if (recorded) return recorded;
+  // A job page whose destination can be written as it synchronises runs every step here, and the
+  // import goes on with the next pages for a while.
+  if (args.synchronise === true && synchronisesWithImport(ctx)) {
+    const started = Date.now();
+    const signal = Context.current().cancellationSignal;
+    let result = await importWholePage(sql, pools, logs, ctx, args, prefetcher);
+    for (let pages = 1; ; pages++) {
+      const cursor = result.nextCursor;
+      const more = args.continueForMs !== undefined && Date.now() - started < args.continueForMs && pages < Math.min(args.maxPages ?? 1, MAX_PAGES_PER_IMPORT);
+      // A cancelled or paused run stops at this page boundary, as it would between imports.
+      if (cursor === null || !more || signal.aborted || (await runPaused(sql, args.runId))) return { ...result, pages };
+      result = addPages(result, await importWholePage(sql, pools, logs, ctx, { ...args, pageNo: args.pageNo + pages, cursor }, prefetcher));
+    }
   }
-  const hashed = await readImportPage(pools, logs, ctx, args, prefetcher, wholePage ? lookUpAhead(sql, ctx) : undefined);
-  if (wholePage) return synchroniseImportedPage(sql, pools, logs, ctx, args, hashed);
 
-  const { page, rows } = hashed;
+  const { page, rows } = await readImportPage(pools, logs, ctx, args, prefetcher);
   const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, logs, ctx, args, rows);
   await analyzeAsTablesGrow(sql, args.pageNo, IMPORT_TABLES);
   return {
@@ -109,6 +127,44 @@ export async function importPage(
     totalCount: page.totalCount,
     requests: page.requests,
     watermark: page.watermark,
+  };
+}
+
+/** The run was paused (the pause route marks it as it signals the workflow). */
+async function runPaused(sql: Sql, runId: string): Promise<boolean> {
+  const [run] = await sql<{ paused: boolean }[]>`select paused from runs where id = ${runId}::uuid`;
+  return run?.paused === true;
+}
+
+/** One job page, every step: what a committed attempt recorded for it, or the page done now. */
+async function importWholePage(sql: Sql, pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, prefetcher?: PagePrefetcher): Promise<ImportPageResult> {
+  const recorded = await recordedPageResult(sql, args);
+  if (recorded) return recorded;
+  const hashed = await readImportPage(pools, logs, ctx, args, prefetcher, lookUpAhead(sql, ctx));
+  return synchroniseImportedPage(sql, pools, logs, ctx, args, hashed);
+}
+
+/** The outcome of two consecutive pages as one: counts added, cursor and total of the later. */
+function addPages(a: ImportPageResult, b: ImportPageResult): ImportPageResult {
+  const add = <T extends object>(x: T | undefined, y: T | undefined): T => {
+    const out: Record<string, number> = {};
+    for (const part of [x, y]) for (const [k, v] of Object.entries(part ?? {})) out[k] = (out[k] ?? 0) + (v as number);
+    return out as T;
+  };
+  return {
+    fetched: a.fetched + b.fetched,
+    staged: a.staged + b.staged,
+    rejected: a.rejected + b.rejected,
+    created: a.created + b.created,
+    changed: a.changed + b.changed,
+    unchanged: a.unchanged + b.unchanged,
+    settled: a.settled + b.settled,
+    nextCursor: b.nextCursor,
+    totalCount: b.totalCount ?? a.totalCount,
+    requests: a.requests + b.requests,
+    watermark: laterWatermark(a.watermark, b.watermark),
+    synchronised: add(a.synchronised, b.synchronised),
+    millis: add(a.millis, b.millis),
   };
 }
 

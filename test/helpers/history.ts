@@ -47,3 +47,10 @@ export function scheduledActivities(history: History): { eventId: number; type: 
     return [{ eventId: Number(event.eventId), type: scheduled.activityType?.name ?? '', args }];
   });
 }
+
+/** The result of the activity scheduled by event `scheduledEventId`, once it completed. */
+export function completedResult(history: History, scheduledEventId: number): Record<string, unknown> | undefined {
+  const completed = (history.events ?? []).find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0) === scheduledEventId);
+  const data = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
+  return data && data.length > 0 ? (JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>) : undefined;
+}
