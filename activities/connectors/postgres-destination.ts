@@ -4,7 +4,7 @@
 // table gains columns (alterSchema), whether over-long strings are cut (autoTruncateStrings), and
 // whether a source deletion deletes the row or flags it (deletionBehavior).
 import postgres from 'postgres';
-import type { Sql } from '../../db/client';
+import { SESSION_SETTINGS, type Sql } from '../../db/client';
 import { SyncError } from '../errors';
 import type { JsonObject, JsonValue } from './types';
 
@@ -294,6 +294,7 @@ export class ConnectionPools {
         ssl: config.ssl ? 'require' : false,
         max: 4,
         onnotice: () => {},
+        connection: SESSION_SETTINGS,
       });
       this.pools.set(version, pool);
     }

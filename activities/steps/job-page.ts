@@ -191,13 +191,20 @@ export async function synchroniseImportedPage(
 const LOOKED_UP_AHEAD_FOR_MS = 10_000;
 
 /**
+ * A task's first pages are not looked up ahead: the look-up would meet tables the planner knows
+ * nothing about yet (the first page analyzes them as it ends), and it then probes the connector
+ * space through the wrong index, a scan per object (seen: 74 s for a page of 10,000).
+ */
+const FIRST_PAGE_LOOKED_UP_AHEAD = 3;
+
+/**
  * Import, ahead: the next page's unsettled objects are looked up as soon as it has been read,
  * while the page before it is written. Only when the two pages share no object: the writes of the
  * page before then touch nothing the look-up reads. (A failed look-up is left to the import.)
  */
 export function lookUpAhead(sql: Sql, ctx: TaskContext): AfterReadAhead {
   return (writing, nextArgs, next) => {
-    if (next.rows.length === 0) return;
+    if (next.rows.length === 0 || nextArgs.pageNo < FIRST_PAGE_LOOKED_UP_AHEAD) return;
     const keys = new Set(writing.flatMap((page) => page.rows.map((r) => r.external_id)));
     if (next.rows.some((r) => keys.has(r.external_id))) return;
     // A failed look-up is left to the import, which makes it again and fails if the error persists.
