@@ -26,7 +26,7 @@ import { mapRecords, type MappedRecord } from '../map-records';
 import type { RunLogWriter } from '../run-logs';
 import { analyzeAsTablesGrow, FIRST_PAGES_MIN_ROWS, type WorkingTable } from '../statistics';
 import type { TaskContext } from '../task-context';
-import { settledContract } from './contract-rules';
+import { contractAwaitingExport, contractRecordingWrite, settledContract } from './contract-rules';
 import { prepareMerge, writesAlongsideSynchronisation } from './export-page';
 import type { AfterReadAhead, HashedPage, ImportPageArgs, ImportPageResult, PageRef } from './import-page';
 
@@ -391,16 +391,7 @@ async function upsertChanges(tx: Tx, ctx: TaskContext, args: PageRef, written: b
              case when ${reached} then 'create' end
       from ${tx(PAGE_TABLE)} t left join reg on reg.external_key = t.external_id
       where ${changes}
-      on conflict (task_id, origin_id) do update
-        set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
-            last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
-            target_id = coalesce(excluded.target_id, contracts.target_id),
-            target_hash = case when excluded.target_id is null then contracts.target_hash else excluded.target_hash end,
-            synced_origin_hash = case when excluded.target_id is null then contracts.synced_origin_hash else excluded.synced_origin_hash end,
-            last_synced_at = coalesce(excluded.last_synced_at, contracts.last_synced_at),
-            last_action = case when excluded.target_id is null then contracts.last_action
-                               when contracts.target_id is null then 'create' else 'update' end,
-            updated_at = now()`;
+      ${contractRecordingWrite(tx)}`;
     if (anyRefused) {
       // What the table refused fails for good (a retry would meet the same table).
       await tx`
@@ -419,11 +410,7 @@ async function upsertChanges(tx: Tx, ctx: TaskContext, args: PageRef, written: b
     select ${args.taskId}, t.external_id, ${registerId}, t.origin_hash, now(), ${args.runId}::uuid
     from ${tx(PAGE_TABLE)} t left join reg on reg.external_key = t.external_id
     where ${changes}
-    on conflict (task_id, origin_id) do update
-      set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
-          last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id, updated_at = now()
-      where contracts.origin_hash is distinct from excluded.origin_hash
-         or contracts.register_object_id is distinct from excluded.register_object_id`;
+    ${contractAwaitingExport(tx)}`;
   const queued = await tx`
     insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action)
     select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, t.external_id, (select r.id from register_objects r where ${registerKey}), t.action

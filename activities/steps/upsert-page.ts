@@ -15,6 +15,7 @@ import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 import type { PageRef } from './import-page';
 import { analyzeAsTablesGrow, SYNCHRONISE_TABLES } from '../statistics';
+import { contractAwaitingExport, contractRecordingWrite } from './contract-rules';
 import { writesAlongsideSynchronisation, writeStagedChanges, type StagedChange } from './export-page';
 
 /** Objects per destination write when the page is written as it synchronises. */
@@ -94,16 +95,7 @@ export async function upsertPage(
                case when ${reached} then 'create' end
         from sync_staging s
         where ${changes}
-        on conflict (task_id, origin_id) do update
-          set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
-              last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id,
-              target_id = coalesce(excluded.target_id, contracts.target_id),
-              target_hash = case when excluded.target_id is null then contracts.target_hash else excluded.target_hash end,
-              synced_origin_hash = case when excluded.target_id is null then contracts.synced_origin_hash else excluded.synced_origin_hash end,
-              last_synced_at = coalesce(excluded.last_synced_at, contracts.last_synced_at),
-              last_action = case when excluded.target_id is null then contracts.last_action
-                                 when contracts.target_id is null then 'create' else 'update' end,
-              updated_at = now()`;
+        ${contractRecordingWrite(tx)}`;
       if (refused.length > 0) {
         await tx`
           insert into pending_exports (run_id, task_id, page_no, origin_id, register_object_id, action, status, attempts, error)
@@ -118,11 +110,7 @@ export async function upsertPage(
         select s.task_id, s.external_id, ${registerId}, s.origin_hash, now(), ${page.runId}::uuid
         from sync_staging s
         where ${changes}
-        on conflict (task_id, origin_id) do update
-          set register_object_id = excluded.register_object_id, origin_hash = excluded.origin_hash,
-              last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id, updated_at = now()
-          where contracts.origin_hash is distinct from excluded.origin_hash
-             or contracts.register_object_id is distinct from excluded.register_object_id`;
+        ${contractAwaitingExport(tx)}`;
     }
     const queued = written
       ? { count: 0 }
