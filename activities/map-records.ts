@@ -18,12 +18,18 @@ export interface MappedRecord {
   skipped: boolean;
 }
 
+/** Objects mapped between two turns of the event loop. */
+const YIELD_EVERY = 1_000;
+
 /** Picks, maps and checks source objects with the task's compiled mapping and target schema; refusals come as run-log entries. */
 export async function mapRecords(ctx: TaskContext, objects: { external_id: string; data: JsonObject }[]) {
   const failures: RunLogEntry[] = [];
   const results: MappedRecord[] = [];
   let skipped = 0;
-  for (const { external_id, data } of objects) {
+  for (let i = 0; i < objects.length; i++) {
+    // Giving way now and then: a page's writes meanwhile wait for their database answers on this thread.
+    if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const { external_id, data } = objects[i]!;
     const selected = ctx.selectRecord ? ctx.selectRecord(data) : data;
     if (selected === undefined) {
       skipped++;

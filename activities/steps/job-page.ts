@@ -3,12 +3,12 @@
 // nothing is staged for a later activity to read back. The steps stay separate functions below:
 //
 //   import  findUnsettled: record the page's keys, find the objects not already settled
+//   import  writeConnectorSpace: new and changed objects into the connector space, on a
+//           connection of its own while the page is mapped, diffed and written
 //   map     mapRecords (shared with the map step)
 //   diff    decideActions: create / update / unchanged by each object's contract
-//   export  prepareDestination: the destination table made ready and the rows fitted to it
-//   then three writers at once, each on its own connection:
-//   export  the merge into the destination table
-//   import  writeConnectorSpace: new and changed objects into the connector space
+//   export  prepareDestination: the destination table made ready and the rows fitted to it,
+//           then the merge into it, on its own connection
 //   upsert  writeRegisterAndContracts: once the merge is done, the register, the contracts and
 //           the run log; this transaction commits last and records the page's outcome
 //
@@ -71,8 +71,6 @@ type Action = 'create' | 'update' | 'unchanged' | 'failed' | 'skipped';
 interface PageRow {
   external_id: string;
   origin_hash: string;
-  /** The source object as JSON when the connector space needs it written, else null. */
-  data: string | null;
   /** The mapped object for a create or update, else null. */
   mapped: JsonObject | null;
   /** Its stable JSON, as written to the register and the destination. */
@@ -141,26 +139,30 @@ export async function synchroniseImportedPage(
   if (unsettled.length === 0) return outcomeOf([], 0);
   const byId = new Map(rows.map((r) => [r.external_id, r]));
   const objects = unsettled.map((u) => byId.get(u.external_id)!);
-  const mapped = await mapRecords(ctx, objects);
-  lap('map');
-  const pageRows = decideActions(unsettled, objects, mapped.results);
-  lap('diff');
-
-  const changes = pageRows.filter((r) => r.action === 'create' || r.action === 'update');
-  // Not reaching the destination at all is a write failed as a whole: the changes are queued.
-  const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, changes).catch(() => undefined);
-  for (const { row, error } of merge?.refused ?? []) row.refused = error;
-  const started = performance.now();
-  const destination = (merge ? merge.write() : Promise.resolve()).finally(() => {
-    millis.export = performance.now() - started;
+  // The connector space needs only what the look-up found: it is written while the page is mapped.
+  const spaceRows = unsettled.map((u, i) => spaceRowOf(u, objects[i]!));
+  const spaceStarted = performance.now();
+  const space = writeConnectorSpace(sql, ctx, args, spaceRows).finally(() => {
+    millis.import += performance.now() - spaceStarted;
   });
-  const space = writeConnectorSpace(sql, ctx, args, pageRows).finally(() => {
-    millis.import += performance.now() - started;
-  });
-  // Observed here, so that neither is an unhandled rejection while the other is awaited.
-  destination.catch(() => undefined);
+  // Observed here, so that it is no unhandled rejection while other work is awaited.
   space.catch(() => undefined);
+  let destination: Promise<void> = Promise.resolve();
   try {
+    const mapped = await mapRecords(ctx, objects);
+    lap('map');
+    const pageRows = decideActions(unsettled, objects, mapped.results, spaceRows);
+    lap('diff');
+
+    const changes = pageRows.filter((r) => r.action === 'create' || r.action === 'update');
+    // Not reaching the destination at all is a write failed as a whole: the changes are queued.
+    const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, changes).catch(() => undefined);
+    for (const { row, error } of merge?.refused ?? []) row.refused = error;
+    const started = performance.now();
+    destination = (merge ? merge.write() : Promise.resolve()).finally(() => {
+      millis.export = performance.now() - started;
+    });
+    destination.catch(() => undefined);
     const outcome = await writeRegisterAndContracts(sql, ctx, logs, args, pageRows, async () => {
       // The merge failed as a whole: the export step retries the changes with its backoff.
       const written = merge !== undefined && (await destination.then(() => true, () => false));
@@ -246,11 +248,10 @@ async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, r
  * without a contract or target row, update when the target holds another hash, else unchanged.
  * Objects the mapping refused fail; those the task's filter leaves out are skipped.
  */
-function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows'], mapped: MappedRecord[]): PageRow[] {
+function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows'], mapped: MappedRecord[], spaceRows: SpaceRow[]): PageRow[] {
   return unsettled.map((u, i) => {
     const object = objects[i]!;
     const m = mapped[i]!;
-    const space = u.space_hash === null ? 'create' : u.space_deleted || u.space_hash !== object.hash ? 'update' : 'unchanged';
     let action: Action;
     if (m.error !== null) action = 'failed';
     else if (m.skipped) action = 'skipped';
@@ -260,13 +261,12 @@ function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows']
     return {
       external_id: object.external_id,
       origin_hash: object.hash,
-      data: space === 'unchanged' ? null : JSON.stringify(object.data),
       mapped: changes ? (m.mapped as JsonObject) : null,
       mappedJson: changes ? m.json : null,
       target_hash: m.target_hash,
       action,
       error: m.error,
-      space,
+      space: spaceRows[i]!.space,
       refused: null,
     };
   });
@@ -284,11 +284,27 @@ async function prepareDestination(pools: ConnectionPools, ctx: TaskContext, chan
   return { refused: merge.refused.map(({ row, error }) => ({ row: row.row, error })), write: merge.write };
 }
 
+/** An unsettled object as the connector space sees it. */
+interface SpaceRow {
+  external_id: string;
+  origin_hash: string;
+  /** What the import does to the connector space (reported like the import step's counts). */
+  space: 'create' | 'update' | 'unchanged';
+  /** The source object as JSON when the connector space needs it written, else null. */
+  data: string | null;
+}
+
+/** Import: what the connector space holds of an unsettled object, and what it needs. */
+function spaceRowOf(u: UnsettledObject, object: HashedPage['rows'][number]): SpaceRow {
+  const space = u.space_hash === null ? 'create' : u.space_deleted || u.space_hash !== object.hash ? 'update' : 'unchanged';
+  return { external_id: object.external_id, origin_hash: object.hash, space, data: space === 'unchanged' ? null : JSON.stringify(object.data) };
+}
+
 /** The connector space's working table on its connection (created once, emptied at every commit). */
 const SPACE_TABLE = 'syncline_page_space';
 
 /** Import: new and changed objects into the connector space, in a transaction of their own. */
-async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, rows: PageRow[]): Promise<void> {
+async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, rows: SpaceRow[]): Promise<void> {
   const written = rows.filter((r) => r.data !== null);
   if (written.length === 0) return;
   await sql.begin(async (tx) => {
