@@ -2,6 +2,7 @@
 // with each type's input function. Measured here against the same 10,000 rows (two jsonb columns),
 // COPY into a table took about half the time of one statement reading a JSON document of the page
 // (jsonb_to_recordset) and a third of unnest over text arrays.
+import { Writable } from 'node:stream';
 import type { Sql, Tx } from './client';
 
 /** A COPY text field: null is \N; backslash, tab, newline and carriage return are escaped. */
@@ -26,9 +27,32 @@ const CHUNK_ROWS = 1_000;
  */
 export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[], rows: readonly T[], line: (row: T) => string[]): Promise<void> {
   if (rows.length === 0) return;
-  const stream = await sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
+  const query = sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`);
+  // postgres.js 3.4.9 never settles a COPY the server refuses after the stream has ended (a bad
+  // jsonb value, a unique violation: porsager/postgres#1173): the stream neither finishes nor
+  // errors, and a transaction around it never rolls back. The server's error still reaches the
+  // query object's reject, so it is observed there; and the stream gets its error listener the
+  // moment it exists (a refusal can arrive with the COPY's start, before an await resumes).
+  let failure: unknown;
+  let onFailure: ((err: unknown) => void) | undefined;
+  const fail = (err: unknown) => {
+    failure ??= err;
+    onFailure?.(err);
+  };
+  const settle = query as unknown as { resolve: (value: unknown) => void; reject: (err: unknown) => void };
+  const { resolve: resolveQuery, reject: rejectQuery } = settle;
+  settle.resolve = (value) => {
+    if (value instanceof Writable) value.on('error', fail);
+    resolveQuery(value);
+  };
+  settle.reject = (err) => {
+    fail(err);
+    rejectQuery(err);
+  };
+  const stream = await query.writable();
   await new Promise<void>((resolve, reject) => {
-    stream.on('error', reject);
+    if (failure !== undefined) return reject(failure);
+    onFailure = reject;
     stream.on('finish', resolve);
     let at = 0;
     const pump = () => {
