@@ -8,6 +8,8 @@ import { createActivities } from '../activities';
 import { ConnectionPools } from '../activities/connectors/postgres-destination';
 import type { JsonObject } from '../activities/connectors/types';
 import type { ImportPageResult } from '../activities/steps/import-page';
+import { writeConnectorSpace } from '../activities/steps/job-page';
+import type { TaskContext } from '../activities/task-context';
 import { createSecretBox } from '../db/secrets';
 import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
 import { scheduledActivities, workflowHistories } from './helpers/history';
@@ -119,6 +121,18 @@ describe('a job page in one activity', () => {
     assert.equal(names[0]!.n, RECORDS);
   });
 
+  test('a first run’s contracts COPY fails once: the page is retried whole, copied again, and every object lands once', async () => {
+    const { job } = await setUp('fresh_contracts_fail');
+    const restore = await failOnce('contracts');
+    const run = await runJob(job);
+    assert.equal(await restore(), 4, 'one write per page (3), and page 0 once more after its failed attempt');
+    assert.equal(run.entityRuns[0].newRecordCount, String(RECORDS));
+    assert.equal((await attemptsOfImports(run))[0], 2);
+    await assertEachObjectOnce(run, job, 'created', RECORDS);
+    const [register] = await sql()<{ n: number }[]>`select count(*)::int as n from register_objects where workspace_id = ${job.workspaceId}`;
+    assert.equal(register!.n, RECORDS, 'the failed attempt’s register rows were rolled back with it');
+  });
+
   test('an object on two pages is looked up after the first page committed: created once, then changed', async () => {
     // Page 1 ends with record 100; page 2 starts with it again, changed (as a shifting listing would).
     const records = generateRecords(RECORDS - 1);
@@ -134,6 +148,100 @@ describe('a job page in one activity', () => {
     );
     const [row] = await sql()<{ name: string }[]>`select name from ${sql()(job.table)} where _syncline_id = '100'`;
     assert.equal(row!.name, twice.name);
+  });
+
+  /**
+   * Records how each statement that writes the tables began ('copy' or 'insert'/'with'), once it
+   * succeeded (statement triggers fire for COPY too); the function it returns removes the
+   * recorder and answers what it saw, table by table.
+   */
+  async function recordWrites(tables: string[]): Promise<() => Promise<Record<string, string[]>>> {
+    await sql().unsafe(`
+      create table recorded_writes (n bigserial, table_name text, verb text);
+      create function record_write() returns trigger language plpgsql as $$
+      begin
+        insert into recorded_writes (table_name, verb) values (TG_TABLE_NAME, lower(split_part(ltrim(current_query()), ' ', 1)));
+        return null;
+      end $$;
+      ${tables.map((t) => `create trigger record_write after insert on ${t} for each statement execute function record_write();`).join('\n')}`);
+    return async () => {
+      const rows = await sql()<{ table_name: string; verb: string }[]>`select table_name, verb from recorded_writes order by n`;
+      await sql().unsafe(`${tables.map((t) => `drop trigger record_write on ${t};`).join(' ')} drop function record_write(); drop table recorded_writes;`);
+      const seen: Record<string, string[]> = {};
+      for (const r of rows) (seen[r.table_name] ??= []).push(r.verb);
+      return seen;
+    };
+  }
+
+  const FRESH_TABLES = ['connector_space_objects', 'register_objects', 'contracts', 'run_logs'];
+
+  test('a first run copies each page straight into the connector space, the register, the contracts and the run log', async () => {
+    const { job } = await setUp('copied_fresh');
+    const writes = await recordWrites(FRESH_TABLES);
+    const run = await runJob(job);
+    const seen = await writes();
+    for (const table of FRESH_TABLES) assert.deepEqual(seen[table], ['copy', 'copy', 'copy'], `${table}: one COPY per page`);
+    await assertEachObjectOnce(run, job, 'created', RECORDS);
+    // The rows say what the merging statements would have said.
+    const [linked] = await sql()<{ contracts: number; logs: number; space: number }[]>`
+      select
+        (select count(*)::int from contracts k join register_objects r on r.id = k.register_object_id and r.external_key = k.origin_id
+          where k.task_id = ${job.taskId} and k.last_action = 'create' and k.target_hash = r.hash and k.last_run_id = ${run.id}::uuid
+            and k.last_synced_at is not null) as contracts,
+        (select count(*)::int from run_logs where run_id = ${run.id}::uuid and target_id = origin_id and error is null
+          and expires_at > now() + interval '1 day') as logs,
+        (select count(*)::int from connector_space_objects where last_changed_run_id = ${run.id}::uuid and deleted_at is null
+          and data->>'id' = external_id) as space`;
+    assert.deepEqual({ ...linked }, { contracts: RECORDS, logs: RECORDS, space: RECORDS });
+    const changed = await runJob(job);
+    assert.equal(changed.entityRuns[0].unchangedRecordCount, String(RECORDS), 'the copied contracts settle every object');
+  });
+
+  test('a first run whose register objects another task created merges them: each contract links the object that was there', async () => {
+    const { job } = await setUp('shared_register');
+    await runJob(job);
+    const before = await sql()`select id, external_key from register_objects where workspace_id = ${job.workspaceId} order by id`;
+    // A second task of the same job projects the same objects into the same register.
+    const [first] = await sql()<{ mapping_id: number }[]>`select mapping_id from tasks where id = ${job.taskId}`;
+    const second = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/tasks`, {
+      sourceEntity: '/records',
+      targetEntity: job.table.split('.')[1],
+      resultsPosition: 'data.items',
+      mappingId: first!.mapping_id,
+    });
+    assert.equal(second.status, 201, JSON.stringify(second.body));
+    const writes = await recordWrites(['register_objects', 'contracts']);
+    const run = await runJob(job);
+    const seen = await writes();
+    assert.ok(seen.register_objects?.every((verb) => verb !== 'copy'), `the register merged: ${JSON.stringify(seen)}`);
+    const [task] = await sql()<{ contracts: number; linked: number; logs: number }[]>`
+      select
+        (select count(*)::int from contracts where task_id = ${second.body.id}) as contracts,
+        (select count(*)::int from contracts k join register_objects r on r.id = k.register_object_id and r.external_key = k.origin_id
+          where k.task_id = ${second.body.id} and k.target_id = k.origin_id) as linked,
+        (select count(*)::int from run_logs where run_id = ${run.id}::uuid and task_id = ${second.body.id} and action = 'created') as logs`;
+    assert.deepEqual({ ...task }, { contracts: RECORDS, linked: RECORDS, logs: RECORDS });
+    assert.deepEqual(await sql()`select id, external_key from register_objects where workspace_id = ${job.workspaceId} order by id`, before);
+  });
+
+  test('new objects another writer put in the connector space since the look-up are merged, not copied twice', async () => {
+    const { job } = await setUp('space_raced');
+    const [system] = await sql()<{ id: number }[]>`select source_connection_id as id from jobs where id = ${job.jobId}`;
+    const ctx = { source: { id: system!.id }, spaceEntity: '/records' } as unknown as TaskContext;
+    const page = { runId: '00000000-0000-4000-8000-000000000001', taskId: job.taskId, pageNo: 0 };
+    const row = (id: string, name: string) => ({ external_id: id, origin_hash: `hash-${name}`, space: 'create' as const, data: JSON.stringify({ id, name }) });
+    assert.equal(await writeConnectorSpace(sql(), ctx, page, [row('a', 'first'), row('b', 'first')]), 'copied');
+    // Both were created since the look-up; 'c' is new.
+    assert.equal(await writeConnectorSpace(sql(), ctx, page, [row('a', 'second'), row('b', 'first'), row('c', 'first')]), 'merged');
+    const space = await sql()`select external_id, hash, data->>'name' as name from connector_space_objects where connected_system_id = ${system!.id} order by external_id`;
+    assert.deepEqual(
+      space.map((r) => ({ ...r })),
+      [
+        { external_id: 'a', hash: 'hash-second', name: 'second' },
+        { external_id: 'b', hash: 'hash-first', name: 'first' },
+        { external_id: 'c', hash: 'hash-first', name: 'first' },
+      ],
+    );
   });
 
   test('an attempt retried after the page committed answers the first attempt’s outcome and reads nothing again', async () => {

@@ -83,6 +83,8 @@ interface PageRow {
   space: 'create' | 'update' | 'unchanged';
   /** Refused by the destination table (the reason), so its contract does not record a write. */
   refused: string | null;
+  /** The task has a contract for the object already. */
+  contracted: boolean;
 }
 
 /** The engine tables a job page writes, analyzed as they grow. */
@@ -268,6 +270,7 @@ function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows']
       error: m.error,
       space: spaceRows[i]!.space,
       refused: null,
+      contracted: u.has_contract === true,
     };
   });
 }
@@ -285,7 +288,7 @@ async function prepareDestination(pools: ConnectionPools, ctx: TaskContext, chan
 }
 
 /** An unsettled object as the connector space sees it. */
-interface SpaceRow {
+export interface SpaceRow {
   external_id: string;
   origin_hash: string;
   /** What the import does to the connector space (reported like the import step's counts). */
@@ -300,13 +303,62 @@ function spaceRowOf(u: UnsettledObject, object: HashedPage['rows'][number]): Spa
   return { external_id: object.external_id, origin_hash: object.hash, space, data: space === 'unchanged' ? null : JSON.stringify(object.data) };
 }
 
+/**
+ * Where a fresh page's COPY met a key that was there already (a unique violation): the writes of
+ * that table and scope merge from then on in this process, so a job whose objects another task
+ * created first does not fail a COPY on every page. Bounded: it only saves work.
+ */
+const metKeyConflict = new Set<string>();
+const MAX_CONFLICT_SCOPES = 1_000;
+
+/** Runs a fresh page's COPY transaction; false (after noting the scope) when it met an existing key. */
+async function copyingFresh(scope: string, write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
+    if (metKeyConflict.size >= MAX_CONFLICT_SCOPES) metKeyConflict.clear();
+    metKeyConflict.add(scope);
+    return false;
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
 /** The connector space's working table on its connection (created once, emptied at every commit). */
 const SPACE_TABLE = 'syncline_page_space';
 
-/** Import: new and changed objects into the connector space, in a transaction of their own. */
-async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, rows: SpaceRow[]): Promise<void> {
+/**
+ * Import: new and changed objects into the connector space, in a transaction of their own. When
+ * the look-up found none of them there (a first run's pages), they are copied straight into it;
+ * should one have arrived since (another job reading the same source), the page merges instead.
+ * Says which way it went.
+ */
+export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, rows: SpaceRow[]): Promise<'copied' | 'merged' | 'none'> {
   const written = rows.filter((r) => r.data !== null);
-  if (written.length === 0) return;
+  if (written.length === 0) return 'none';
+  const key = `space:${args.runId}:${args.taskId}`;
+  if (written.every((r) => r.space === 'create') && !metKeyConflict.has(key)) {
+    const copied = await copyingFresh(key, () =>
+      sql.begin(async (tx) => {
+        await copyRows(tx, 'connector_space_objects', ['connected_system_id', 'entity', 'external_id', 'data', 'hash', 'last_changed_run_id'], written, (r) => [
+          String(ctx.source.id),
+          copyField(ctx.spaceEntity),
+          copyField(r.external_id),
+          copyField(r.data),
+          r.origin_hash,
+          args.runId,
+        ]);
+      }),
+    );
+    if (copied) return 'copied';
+  }
+  await mergeConnectorSpace(sql, ctx, args, written);
+  return 'merged';
+}
+
+async function mergeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, written: SpaceRow[]): Promise<void> {
   await sql.begin(async (tx) => {
     await tx.unsafe(`create temp table if not exists ${SPACE_TABLE} (external_id text not null, origin_hash text not null, data jsonb not null) on commit delete rows`);
     await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, (r) => [copyField(r.external_id), r.origin_hash, copyField(r.data)]);
@@ -343,6 +395,16 @@ async function writeRegisterAndContracts(
   merged: () => Promise<boolean>,
   finish: (tx: Tx, done: { written: boolean; queued: number }) => Promise<ImportPageResult>,
 ): Promise<ImportPageResult> {
+  if (rows.every((r) => !r.contracted)) {
+    let outcome: ImportPageResult | undefined;
+    const scope = `register:${args.runId}:${args.taskId}`;
+    if (!metKeyConflict.has(scope)) {
+      const copied = await copyingFresh(scope, async () => {
+        outcome = await sql.begin((tx) => copyFreshPage(tx, ctx, logs, args, rows, merged, finish));
+      });
+      if (copied) return outcome!;
+    }
+  }
   const changes = rows.filter((r) => r.action === 'create' || r.action === 'update');
   const logged = rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'failed');
   return sql.begin(async (tx) => {
@@ -378,6 +440,77 @@ async function writeRegisterAndContracts(
     if (logged.length > 0) await writeRunLog(tx, logs, args, written, changes.some((r) => r.refused !== null));
     return finish(tx, { written: changes.length === 0 || written, queued });
   });
+}
+
+/**
+ * Upsert, for a page of objects the task has no contract for (a first run's pages): the same rows
+ * as writeRegisterAndContracts, each table's copied straight into it, the register ids drawn from
+ * its sequence first. A key that exists already (a register object another task created, an object
+ * met twice in a run) fails the COPY, and the page then takes the merging way.
+ */
+async function copyFreshPage(
+  tx: Tx,
+  ctx: TaskContext,
+  logs: RunLogWriter,
+  args: PageRef,
+  rows: PageRow[],
+  merged: () => Promise<boolean>,
+  finish: (tx: Tx, done: { written: boolean; queued: number }) => Promise<ImportPageResult>,
+): Promise<ImportPageResult> {
+  const changes = rows.filter((r) => r.action === 'create' || r.action === 'update');
+  const logged = rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'failed');
+  await dropSupersededExports(tx, args, rows);
+  const { successDays, errorDays } = logs.retention;
+  // The transaction's now(), as the merging way's statements would write it.
+  const [at] = await tx<{ now: string; kept: string; failed: string; ids: string[] }[]>`
+    select now()::text as now, (now() + make_interval(days => ${successDays}::int))::text as kept,
+           (now() + make_interval(days => ${errorDays}::int))::text as failed,
+           array(select nextval(pg_get_serial_sequence('register_objects', 'id'))::text from generate_series(1, ${changes.length})) as ids`;
+  const registered = changes.map((row, i) => ({ row, id: at!.ids[i]! }));
+  await copyRows(tx, 'register_objects', ['id', 'workspace_id', 'object_type', 'external_key', 'data', 'hash', 'last_run_id'], registered, ({ row, id }) => [
+    id,
+    String(ctx.workspaceId),
+    copyField(ctx.targetEntity),
+    copyField(row.external_id),
+    copyField(row.mappedJson),
+    copyField(row.target_hash),
+    args.runId,
+  ]);
+  const written = changes.length > 0 && (await merged());
+  const { runId, taskId, pageNo } = args;
+  const exportColumns = ['run_id', 'task_id', 'page_no', 'origin_id', 'register_object_id', 'action'];
+  let queued = 0;
+  if (written) {
+    const columns = ['task_id', 'origin_id', 'register_object_id', 'origin_hash', 'last_run_id', 'target_id', 'target_hash', 'synced_origin_hash', 'last_synced_at', 'last_action'];
+    await copyRows(tx, 'contracts', columns, registered, ({ row, id }) => {
+      const base = [String(taskId), copyField(row.external_id), id, row.origin_hash, runId];
+      // A row the table refused: its contract records no write.
+      if (row.refused !== null) return [...base, '\\N', '\\N', '\\N', '\\N', '\\N'];
+      return [...base, copyField(row.external_id), copyField(row.target_hash), row.origin_hash, at!.now, 'create'];
+    });
+    // What the table refused fails for good (a retry would meet the same table).
+    const refused = registered.filter(({ row }) => row.refused !== null);
+    await copyRows(tx, 'pending_exports', [...exportColumns, 'status', 'attempts', 'error'], refused, ({ row, id }) => [
+      runId, String(taskId), String(pageNo), copyField(row.external_id), id, row.action, 'Failed', '1', copyField(row.refused),
+    ]);
+  } else if (changes.length > 0) {
+    await copyRows(tx, 'contracts', ['task_id', 'origin_id', 'register_object_id', 'origin_hash', 'last_run_id'], registered, ({ row, id }) => [
+      String(taskId), copyField(row.external_id), id, row.origin_hash, runId,
+    ]);
+    await copyRows(tx, 'pending_exports', exportColumns, registered, ({ row, id }) => [runId, String(taskId), String(pageNo), copyField(row.external_id), id, row.action]);
+    queued = changes.length;
+  }
+  // The run log: as writeRunLog writes it (a refused write is logged as done without a target, and failed).
+  type Entry = { row: PageRow; failed: string | null };
+  const entries: Entry[] = logged.map((row) => ({ row, failed: row.action === 'failed' ? row.error : null }));
+  if (written) for (const row of changes) if (row.refused !== null) entries.push({ row, failed: row.refused });
+  await copyRows(tx, 'run_logs', ['run_id', 'task_id', 'origin_id', 'target_id', 'action', 'error', 'expires_at'], entries, ({ row, failed }) => {
+    const origin = copyField(row.external_id);
+    if (failed !== null || row.action === 'failed') return [runId, String(taskId), origin, '\\N', 'failed', copyField(failed), at!.failed];
+    const target = written && row.refused === null ? origin : '\\N';
+    return [runId, String(taskId), origin, target, row.action === 'create' ? 'created' : 'updated', '\\N', at!.kept];
+  });
+  return finish(tx, { written: changes.length === 0 || written, queued });
 }
 
 /** The register and contracts of the page's creates and updates (see writeRegisterAndContracts); returns the exports queued. */
