@@ -177,10 +177,13 @@ describe('a job page in one activity', () => {
 
   test('a first run copies each page straight into the connector space, the register, the contracts and the run log', async () => {
     const { job } = await setUp('copied_fresh');
-    const writes = await recordWrites(FRESH_TABLES);
+    // The destination table made beforehand, with its key only: the first page adds its columns.
+    await sql().unsafe(`create schema if not exists warehouse;
+      create table ${job.table} (_syncline_id text primary key, _syncline_synced_at timestamptz not null default now())`);
+    const writes = await recordWrites([...FRESH_TABLES, job.table]);
     const run = await runJob(job);
     const seen = await writes();
-    for (const table of FRESH_TABLES) assert.deepEqual(seen[table], ['copy', 'copy', 'copy'], `${table}: one COPY per page`);
+    for (const table of [...FRESH_TABLES, 'copied_fresh']) assert.deepEqual(seen[table], ['copy', 'copy', 'copy'], `${table}: one COPY per page`);
     await assertEachObjectOnce(run, job, 'created', RECORDS);
     // The rows say what the merging statements would have said.
     const [linked] = await sql()<{ contracts: number; logs: number; space: number }[]>`
@@ -210,10 +213,12 @@ describe('a job page in one activity', () => {
       mappingId: first!.mapping_id,
     });
     assert.equal(second.status, 201, JSON.stringify(second.body));
-    const writes = await recordWrites(['register_objects', 'contracts']);
+    const writes = await recordWrites(['register_objects', 'contracts', job.table]);
     const run = await runJob(job);
     const seen = await writes();
     assert.ok(seen.register_objects?.every((verb) => verb !== 'copy'), `the register merged: ${JSON.stringify(seen)}`);
+    // The table holds the first task's rows: the second task's pages merge into it, one statement each.
+    assert.deepEqual(seen.shared_register, ['insert', 'insert', 'insert']);
     const [task] = await sql()<{ contracts: number; linked: number; logs: number }[]>`
       select
         (select count(*)::int from contracts where task_id = ${second.body.id}) as contracts,

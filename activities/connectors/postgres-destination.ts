@@ -5,6 +5,7 @@
 // whether a source deletion deletes the row or flags it (deletionBehavior).
 import postgres from 'postgres';
 import { SESSION_SETTINGS, type Sql } from '../../db/client';
+import { copyField, copyRows } from '../../db/copy';
 import { SyncError } from '../errors';
 import type { JsonObject, JsonValue } from './types';
 
@@ -233,6 +234,50 @@ export async function mergeIntoDestination(sql: Sql, dest: DestinationTable, row
     [payload],
   );
   return result.count;
+}
+
+/**
+ * Copies new rows into the table (COPY): what mergeIntoDestination would insert for them, without
+ * reading the page as a JSON document. Answers false, having written nothing, when a value would
+ * not arrive as the merge writes it — an object or array outside a jsonb column (the merge writes
+ * jsonb's text of it), a number JavaScript prints with an exponent — and throws when the table
+ * refuses the COPY (a key it holds already, say).
+ */
+export async function copyIntoDestination(sql: Sql, dest: DestinationTable, rows: { id: string; data: JsonObject }[]): Promise<boolean> {
+  if (rows.length === 0) return true;
+  const jsonb = dest.columns.map((c) => dest.info.get(c)?.type === 'jsonb');
+  const own = dest.softDelete ? ['f', '\\N'] : [];
+  const lines: string[][] = [];
+  for (const row of rows) {
+    const fields = [copyField(row.id)];
+    for (let i = 0; i < dest.columns.length; i++) {
+      const field = copyValue(row.data[dest.columns[i]!], jsonb[i]!);
+      if (field === undefined) return false;
+      fields.push(field);
+    }
+    lines.push(own.length > 0 ? fields.concat(own) : fields);
+  }
+  const columns = [KEY_COLUMN, ...dest.columns, ...(dest.softDelete ? [DELETED_COLUMN, DELETED_AT_COLUMN] : [])].map(quoteIdent);
+  await copyRows(sql, `${quoteIdent(dest.schema)}.${quoteIdent(dest.table)}`, columns, lines, (fields) => fields);
+  return true;
+}
+
+/** A value as COPY text for its column, as jsonb_populate_recordset would convert it; undefined when it might not. */
+function copyValue(value: JsonValue | undefined, jsonb: boolean): string | undefined {
+  if (value === null || value === undefined) return '\\N';
+  if (jsonb) return copyField(JSON.stringify(value));
+  switch (typeof value) {
+    case 'string':
+      return copyField(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number': {
+      const text = String(value);
+      return text.includes('e') ? undefined : text;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Deletes rows by origin id; rows already gone are fine (a retry). */

@@ -10,6 +10,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Sql, Tx } from '../../db/client';
 import { writeFilePage, type FileConfig } from '../connectors/file';
 import {
+  copyIntoDestination,
   deleteFromDestination,
   ensureDestinationTable,
   fitRows,
@@ -22,6 +23,7 @@ import type { JsonObject } from '../connectors/types';
 import { SyncError, toActivityFailure } from '../errors';
 import type { RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
+import { metKeyConflict, noteKeyConflict } from './fresh-copies';
 
 /** Attempts of one pending export before it is marked Failed. */
 export const MAX_EXPORT_ATTEMPTS = 5;
@@ -181,7 +183,13 @@ export interface PreparedMerge<R> {
  * Makes sure the task's table exists (and has the columns the job's alterSchema allows) and fits
  * the rows to it; the merge itself is left to `write`, so the refusals are known before it runs.
  */
-export async function prepareMerge<R extends { id: string; data: JsonObject; json?: string | undefined }>(db: Sql, ctx: TaskContext, rows: R[]): Promise<PreparedMerge<R>> {
+export async function prepareMerge<R extends { id: string; data: JsonObject; json?: string | undefined }>(
+  db: Sql,
+  ctx: TaskContext,
+  rows: R[],
+  /** The rows are new to the table as far as the task knows (see fresh-copies.ts): copied, under this scope. */
+  fresh?: string,
+): Promise<PreparedMerge<R>> {
   const options = ctx.tableOptions;
   const { schema, table } = destinationTableOf(ctx);
   const target = await ensureDestinationTable(db, schema, table, rows.map((r) => r.data), {
@@ -193,6 +201,14 @@ export async function prepareMerge<R extends { id: string; data: JsonObject; jso
   return {
     refused: fitted.rejected,
     async write() {
+      if (fresh !== undefined && !metKeyConflict(fresh)) {
+        try {
+          if (await copyIntoDestination(db, target, fitted.rows)) return;
+        } catch (err) {
+          // The merge below writes the rows as ever, and fails as it would have if the table is at fault.
+          noteKeyConflict(fresh, err);
+        }
+      }
       // In slices, so the statement text of a whole page is never held at once. A row fitRows
       // changed (a cut string, say) no longer matches the JSON it came with.
       for (let at = 0; at < fitted.rows.length; at += MERGE_SLICE) {

@@ -27,6 +27,7 @@ import type { RunLogWriter } from '../run-logs';
 import { analyzeAsTablesGrow, FIRST_PAGES_MIN_ROWS, type WorkingTable } from '../statistics';
 import type { TaskContext } from '../task-context';
 import { contractAwaitingExport, contractRecordingWrite, settledContract } from './contract-rules';
+import { copyingFresh, metKeyConflict } from './fresh-copies';
 import { prepareMerge, writesAlongsideSynchronisation } from './export-page';
 import type { AfterReadAhead, HashedPage, ImportPageArgs, ImportPageResult, PageRef } from './import-page';
 
@@ -158,7 +159,7 @@ export async function synchroniseImportedPage(
 
     const changes = pageRows.filter((r) => r.action === 'create' || r.action === 'update');
     // Not reaching the destination at all is a write failed as a whole: the changes are queued.
-    const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, changes).catch(() => undefined);
+    const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, args, changes).catch(() => undefined);
     for (const { row, error } of merge?.refused ?? []) row.refused = error;
     const started = performance.now();
     destination = (merge ? merge.write() : Promise.resolve()).finally(() => {
@@ -276,13 +277,16 @@ function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows']
 }
 
 /** Export: the task's destination table made ready for the page's changes, which are fitted to it. */
-async function prepareDestination(pools: ConnectionPools, ctx: TaskContext, changes: PageRow[]) {
+async function prepareDestination(pools: ConnectionPools, ctx: TaskContext, args: PageRef, changes: PageRow[]) {
   const dest = ctx.destination;
   const db = pools.get(dest.version, dest.config as unknown as PostgresConnectionConfig, dest.secrets.password as string | undefined);
+  // Objects the task has no contract for have no row of the task's in the table: they are copied.
+  const fresh = changes.every((r) => !r.contracted) ? `destination:${args.runId}:${args.taskId}` : undefined;
   const merge = await prepareMerge(
     db,
     ctx,
     changes.map((row) => ({ row, id: row.external_id, data: row.mapped!, json: row.mappedJson! })),
+    fresh,
   );
   return { refused: merge.refused.map(({ row, error }) => ({ row: row.row, error })), write: merge.write };
 }
@@ -303,29 +307,6 @@ function spaceRowOf(u: UnsettledObject, object: HashedPage['rows'][number]): Spa
   return { external_id: object.external_id, origin_hash: object.hash, space, data: space === 'unchanged' ? null : JSON.stringify(object.data) };
 }
 
-/**
- * Where a fresh page's COPY met a key that was there already (a unique violation): the writes of
- * that table and scope merge from then on in this process, so a job whose objects another task
- * created first does not fail a COPY on every page. Bounded: it only saves work.
- */
-const metKeyConflict = new Set<string>();
-const MAX_CONFLICT_SCOPES = 1_000;
-
-/** Runs a fresh page's COPY transaction; false (after noting the scope) when it met an existing key. */
-async function copyingFresh(scope: string, write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
-    if (metKeyConflict.size >= MAX_CONFLICT_SCOPES) metKeyConflict.clear();
-    metKeyConflict.add(scope);
-    return false;
-  }
-}
-
-const UNIQUE_VIOLATION = '23505';
-
 /** The connector space's working table on its connection (created once, emptied at every commit). */
 const SPACE_TABLE = 'syncline_page_space';
 
@@ -339,7 +320,7 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
   const written = rows.filter((r) => r.data !== null);
   if (written.length === 0) return 'none';
   const key = `space:${args.runId}:${args.taskId}`;
-  if (written.every((r) => r.space === 'create') && !metKeyConflict.has(key)) {
+  if (written.every((r) => r.space === 'create') && !metKeyConflict(key)) {
     const copied = await copyingFresh(key, () =>
       sql.begin(async (tx) => {
         await copyRows(tx, 'connector_space_objects', ['connected_system_id', 'entity', 'external_id', 'data', 'hash', 'last_changed_run_id'], written, (r) => [
@@ -398,7 +379,7 @@ async function writeRegisterAndContracts(
   if (rows.every((r) => !r.contracted)) {
     let outcome: ImportPageResult | undefined;
     const scope = `register:${args.runId}:${args.taskId}`;
-    if (!metKeyConflict.has(scope)) {
+    if (!metKeyConflict(scope)) {
       const copied = await copyingFresh(scope, async () => {
         outcome = await sql.begin((tx) => copyFreshPage(tx, ctx, logs, args, rows, merged, finish));
       });
