@@ -115,7 +115,8 @@ export function createTaskContextLoader(db: Db, secretBox: SecretBox): TaskConte
 
     let map: CompiledMapping;
     let validate: TaskContext['validate'] = () => [];
-    let configuredAt = task.updatedAt > job.updatedAt ? task.updatedAt : job.updatedAt;
+    // What the objects map to last changed with the task, the job's settings or the mapping.
+    let configuredAt = task.updatedAt > job.configuredAt ? task.updatedAt : job.configuredAt;
     try {
       if (task.mappingId === null) {
         map = compileMapping({ mapping: {} });

@@ -77,6 +77,11 @@ export const jobs = pgTable(
     options: jsonb('options').notNull().default({}).$type<Record<string, unknown>>(),
     /** Paused by POST /jobs/{id}/pause: its schedule holds, and resume starts a RESUME run if none is in flight. */
     paused: boolean('paused').notNull().default(false),
+    /**
+     * When the job's settings last changed (created, replaced): what its contracts were synced
+     * after to count as settled. Pausing and resuming change updated_at, not this.
+     */
+    configuredAt: timestamp('configured_at', { withTimezone: true }).notNull().defaultNow(),
     ...timestamps,
   },
   (t) => [index('jobs_workspace_idx').on(t.workspaceId)],

@@ -95,4 +95,27 @@ describe('unchanged objects are not mapped again', () => {
     const third = await run();
     assert.equal(third.unchangedRecordCount, String(RECORDS), 'settled again once written');
   });
+
+  test('pausing and resuming the job leaves its objects settled; replacing its settings maps them again', async () => {
+    await run();
+    const before = await stamps();
+    const paused = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/pause`);
+    assert.equal(paused.status, 202, JSON.stringify(paused.body));
+    // With no run in flight, resuming starts one (trigger RESUME).
+    const resumed = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/resume`);
+    assert.equal(resumed.status, 202, JSON.stringify(resumed.body));
+    const resumeRun = await waitForRun(stack.app, resumed.body.runId);
+    assert.equal(resumeRun.state, 'SUCCEEDED', JSON.stringify(resumeRun.errors));
+    assert.equal(resumeRun.entityRuns[0].unchangedRecordCount, String(RECORDS), 'nothing was mapped again');
+    assert.equal(resumeRun.entityRuns[0].changedRecordCount, '0');
+    assert.deepEqual(await stamps(), before);
+
+    // The same settings written again are a new configuration all the same.
+    const { id: _id, workspaceId: _ws, paused: _paused, createdAt: _c, updatedAt: _u, ...settings } = (await call(stack.app, 'GET', `/api/v1/jobs/${job.jobId}`)).body;
+    const replaced = await call(stack.app, 'PUT', `/api/v1/jobs/${job.jobId}`, settings);
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+    const afterEdit = await run();
+    assert.equal(afterEdit.changedRecordCount, String(RECORDS));
+    assert.ok((await stamps()).every((stamp, i) => stamp !== before[i]));
+  });
 });

@@ -32,7 +32,8 @@ export function register(app: Router, deps: AppDeps) {
     const row = await withScheduleChanges(deps, async (tx, changes) => {
       const [updated] = await tx
         .update(jobs)
-        .set({ ...jobColumns(body), updatedAt: new Date() })
+        // A new configuration: objects synced before it are mapped again by the next run.
+        .set({ ...jobColumns(body), updatedAt: new Date(), configuredAt: new Date() })
         .where(eq(jobs.id, jobId))
         .returning();
       await syncJobSchedule(tx, changes, updated!);
