@@ -94,17 +94,25 @@ describe('a job page in one activity', () => {
     });
   };
 
-  test('the connector-space write fails once: the page is retried whole and every object lands once', async () => {
-    const { job } = await setUp('space_fails');
-    const restore = await failOnce('connector_space_objects');
-    const run = await runJob(job);
-    assert.equal(await restore(), 4, 'one write per page (3), and page 0 once more after its failed attempt');
-    assert.equal(run.entityRuns[0].newRecordCount, String(RECORDS));
-    assert.equal(run.entityRuns[0].errorRecordCount, '0');
-    // History keeps the attempt that completed: the import of page 0 completed on its second.
-    assert.equal((await attemptsOfImports(run))[0], 2);
-    await assertEachObjectOnce(run, job, 'created', RECORDS);
-  });
+  // A first run's pages: the connector space's COPY commits on its own, the contracts' with the register and run log.
+  for (const [table, what] of [
+    ['connector_space_objects', 'the connector-space write'],
+    ['contracts', 'the contracts COPY'],
+  ] as const) {
+    test(`a first run’s ${what} fails once: the page is retried whole, copied again, and every object lands once`, async () => {
+      const { job } = await setUp(`fresh_${table}_fail`);
+      const restore = await failOnce(table);
+      const run = await runJob(job);
+      assert.equal(await restore(), 4, 'one write per page (3), and page 0 once more after its failed attempt');
+      assert.equal(run.entityRuns[0].newRecordCount, String(RECORDS));
+      assert.equal(run.entityRuns[0].errorRecordCount, '0');
+      // History keeps the attempt that completed: the import of page 0 completed on its second.
+      assert.equal((await attemptsOfImports(run))[0], 2);
+      await assertEachObjectOnce(run, job, 'created', RECORDS);
+      const [register] = await sql()<{ n: number }[]>`select count(*)::int as n from register_objects where workspace_id = ${job.workspaceId}`;
+      assert.equal(register!.n, RECORDS, 'a failed attempt’s register rows were rolled back with it');
+    });
+  }
 
   test('the contracts write fails once after the connector space committed: the retry still counts and logs each object once', async () => {
     const { source, job } = await setUp('contracts_fail');
@@ -119,18 +127,6 @@ describe('a job page in one activity', () => {
     await assertEachObjectOnce(run, job, 'updated', RECORDS);
     const names = await sql()<{ n: number }[]>`select count(*)::int as n from ${sql()(job.table)} where name like '% II'`;
     assert.equal(names[0]!.n, RECORDS);
-  });
-
-  test('a first run’s contracts COPY fails once: the page is retried whole, copied again, and every object lands once', async () => {
-    const { job } = await setUp('fresh_contracts_fail');
-    const restore = await failOnce('contracts');
-    const run = await runJob(job);
-    assert.equal(await restore(), 4, 'one write per page (3), and page 0 once more after its failed attempt');
-    assert.equal(run.entityRuns[0].newRecordCount, String(RECORDS));
-    assert.equal((await attemptsOfImports(run))[0], 2);
-    await assertEachObjectOnce(run, job, 'created', RECORDS);
-    const [register] = await sql()<{ n: number }[]>`select count(*)::int as n from register_objects where workspace_id = ${job.workspaceId}`;
-    assert.equal(register!.n, RECORDS, 'the failed attempt’s register rows were rolled back with it');
   });
 
   test('an object on two pages is looked up after the first page committed: created once, then changed', async () => {

@@ -157,7 +157,7 @@ export async function synchroniseImportedPage(
     const pageRows = decideActions(unsettled, objects, mapped.results, spaceRows);
     lap('diff');
 
-    const changes = pageRows.filter((r) => r.action === 'create' || r.action === 'update');
+    const { changes } = writesOf(pageRows);
     // Not reaching the destination at all is a write failed as a whole: the changes are queued.
     const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, args, changes).catch(() => undefined);
     for (const { row, error } of merge?.refused ?? []) row.refused = error;
@@ -166,20 +166,27 @@ export async function synchroniseImportedPage(
       millis.export = performance.now() - started;
     });
     destination.catch(() => undefined);
-    const outcome = await writeRegisterAndContracts(sql, ctx, logs, args, pageRows, async () => {
-      // The merge failed as a whole: the export step retries the changes with its backoff.
-      const written = merge !== undefined && (await destination.then(() => true, () => false));
-      clock = performance.now();
-      return written;
-    }, async (tx, { written, queued }) => {
-      lap('upsert');
-      await space;
-      // Unwritten, the refusals are the export step's to find again.
-      const outcome = outcomeOf(written ? pageRows : pageRows.map((r) => ({ ...r, refused: null })), queued);
-      await tx`
-        update sync_seen_pages set result = ${JSON.stringify(outcome)}::text::jsonb
-        where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}`;
-      return outcome;
+    const outcome = await writeRegisterAndContracts(sql, {
+      ctx,
+      logs,
+      args,
+      rows: pageRows,
+      async merged() {
+        // The merge failed as a whole: the export step retries the changes with its backoff.
+        const written = merge !== undefined && (await destination.then(() => true, () => false));
+        clock = performance.now();
+        return written;
+      },
+      async finish(tx, { written, queued }) {
+        lap('upsert');
+        await space;
+        // Unwritten, the refusals are the export step's to find again.
+        const outcome = outcomeOf(written ? pageRows : pageRows.map((r) => ({ ...r, refused: null })), queued);
+        await tx`
+          update sync_seen_pages set result = ${JSON.stringify(outcome)}::text::jsonb
+          where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}`;
+        return outcome;
+      },
     });
     Context.current().heartbeat();
     // Statistics follow what a task writes. A page that wrote little (a delta's hundred objects)
@@ -355,6 +362,24 @@ async function mergeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, wr
   });
 }
 
+/** What the register, contracts and run log writers of a page get. */
+interface PageWrite {
+  ctx: TaskContext;
+  logs: RunLogWriter;
+  args: PageRef;
+  rows: PageRow[];
+  /** Waits for the destination write; whether it was written. */
+  merged: () => Promise<boolean>;
+  /** Runs last, before the commit: records the page's outcome. */
+  finish: (tx: Tx, done: { written: boolean; queued: number }) => Promise<ImportPageResult>;
+}
+
+/** The page's creates and updates, and what the run log records (those and the failures). */
+function writesOf(rows: PageRow[]): { changes: PageRow[]; logged: PageRow[] } {
+  const changes = rows.filter((r) => r.action === 'create' || r.action === 'update');
+  return { changes, logged: rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'failed') };
+}
+
 /** The working table of the register, contracts and run log on their connection (emptied at every commit). */
 const PAGE_TABLE = 'syncline_page_rows';
 
@@ -367,27 +392,19 @@ const PAGE_TABLE = 'syncline_page_rows';
  * its export is Failed); if not the changes are queued for the export step. `finish` runs last,
  * before the commit.
  */
-async function writeRegisterAndContracts(
-  sql: Sql,
-  ctx: TaskContext,
-  logs: RunLogWriter,
-  args: PageRef,
-  rows: PageRow[],
-  merged: () => Promise<boolean>,
-  finish: (tx: Tx, done: { written: boolean; queued: number }) => Promise<ImportPageResult>,
-): Promise<ImportPageResult> {
+async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<ImportPageResult> {
+  const { ctx, logs, args, rows, merged, finish } = page;
   if (rows.every((r) => !r.contracted)) {
     let outcome: ImportPageResult | undefined;
     const scope = `register:${args.runId}:${args.taskId}`;
     if (!metKeyConflict(scope)) {
       const copied = await copyingFresh(scope, async () => {
-        outcome = await sql.begin((tx) => copyFreshPage(tx, ctx, logs, args, rows, merged, finish));
+        outcome = await sql.begin((tx) => copyFreshPage(tx, page));
       });
       if (copied) return outcome!;
     }
   }
-  const changes = rows.filter((r) => r.action === 'create' || r.action === 'update');
-  const logged = rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'failed');
+  const { changes, logged } = writesOf(rows);
   return sql.begin(async (tx) => {
     if (logged.length > 0) {
       await tx.unsafe(
@@ -429,17 +446,8 @@ async function writeRegisterAndContracts(
  * its sequence first. A key that exists already (a register object another task created, an object
  * met twice in a run) fails the COPY, and the page then takes the merging way.
  */
-async function copyFreshPage(
-  tx: Tx,
-  ctx: TaskContext,
-  logs: RunLogWriter,
-  args: PageRef,
-  rows: PageRow[],
-  merged: () => Promise<boolean>,
-  finish: (tx: Tx, done: { written: boolean; queued: number }) => Promise<ImportPageResult>,
-): Promise<ImportPageResult> {
-  const changes = rows.filter((r) => r.action === 'create' || r.action === 'update');
-  const logged = rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'failed');
+async function copyFreshPage(tx: Tx, { ctx, logs, args, rows, merged, finish }: PageWrite): Promise<ImportPageResult> {
+  const { changes, logged } = writesOf(rows);
   await dropSupersededExports(tx, args, rows);
   const { successDays, errorDays } = logs.retention;
   // The transaction's now(), as the merging way's statements would write it.
