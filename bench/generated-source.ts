@@ -77,7 +77,11 @@ export interface GeneratedSource {
   close(): Promise<void>;
 }
 
-export async function startGeneratedSource(opts: { records: number; seed?: number }): Promise<GeneratedSource> {
+/**
+ * @param opts.latencyMs how much later each page is answered than it is ready, as a remote API's
+ *   round trip would make it (the page is generated at once: the delay costs no CPU)
+ */
+export async function startGeneratedSource(opts: { records: number; seed?: number; latencyMs?: number }): Promise<GeneratedSource> {
   const seed = opts.seed ?? 1;
   const state: GeneratedSource = { url: '', requestCount: 0, changeSeed: null, close: () => Promise.resolve() };
   const server = createServer((req, res) => {
@@ -96,7 +100,9 @@ export async function startGeneratedSource(opts: { records: number; seed?: numbe
     const items: GeneratedRecord[] = [];
     for (let id = (page - 1) * pageSize + 1; id <= Math.min(page * pageSize, opts.records); id++) items.push(generatedRecord(id, seed, state.changeSeed));
     const body = JSON.stringify({ data: { items }, total: opts.records });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    if (opts.latencyMs) setTimeout(answer, opts.latencyMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
