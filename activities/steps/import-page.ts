@@ -81,6 +81,8 @@ export interface HashedPage {
   page: SourceReadResult;
   /** The page's objects with their ids and hashes; ids that appear twice are left out. */
   rows: { external_id: string; hash: string; data: JsonObject }[];
+  /** Every id on the page, with how often it appears. */
+  ids: ReadonlyMap<string, number>;
   /** Ids that appear more than once on the page, with how often. */
   duplicates: [string, number][];
   /**
@@ -177,8 +179,10 @@ export type AfterReadAhead = (writing: HashedPage[], nextArgs: ImportPageArgs, n
 /**
  * The page the import is at: read ahead by an earlier import on this worker, or read now. The next
  * two pages are read ahead (and `afterReadAhead` runs on each) while this one is written: the
- * source's answer and its hashing are then seldom what a page waits for. An id that appears twice
- * on the page is logged as failed (both copies are left out of the page's rows).
+ * source's answer and its hashing are then seldom what a page waits for. The second is asked for
+ * as soon as the source has answered for the first, so that a remote source's round trip overlaps
+ * the hashing. An id that appears twice on the page is logged as failed (both copies are left out
+ * of the page's rows).
  */
 export async function readImportPage(
   pools: ConnectionPools,
@@ -189,32 +193,42 @@ export async function readImportPage(
   afterReadAhead?: AfterReadAhead,
 ): Promise<HashedPage> {
   const signal = Context.current().cancellationSignal;
-  const read = (cursor: string | null, signal: AbortSignal) => readAndHash(pools, ctx, args, cursor, signal);
   const keyOf = (pageNo: number, cursor: string | null) => JSON.stringify([args.runId, args.taskId, pageNo, cursor, args.since, args.pageSize, ctx.source.version]);
   // A prefetched page that failed is read again here, so its error is this attempt's.
   const prefetched = prefetcher?.take(keyOf(args.pageNo, args.cursor));
-  const hashed = prefetched ? await prefetched.catch(() => read(args.cursor, signal)) : await read(args.cursor, signal);
+  const hashed = prefetched ? await prefetched.catch(() => readAndHash(pools, ctx, args, args.cursor, signal)) : await readAndHash(pools, ctx, args, args.cursor, signal);
   Context.current().heartbeat();
   // The next page is read while this one is written.
   const next = hashed.page.nextCursor;
   if (prefetcher && next !== null) {
-    const readAhead = (writing: HashedPage[], nextArgs: ImportPageArgs) => {
+    const readAhead = (writing: Promise<HashedPage>[], nextArgs: ImportPageArgs) => {
       const key = keyOf(nextArgs.pageNo, nextArgs.cursor);
-      prefetcher.start(key, async (aborted) => {
-        const ahead = await read(nextArgs.cursor, aborted);
-        afterReadAhead?.(writing, nextArgs, ahead);
+      prefetcher.start(key, (aborted) => {
+        let answered!: (nextCursor: string | null) => void;
+        const nextCursor = new Promise<string | null>((resolve) => (answered = resolve));
+        const ahead = readAndHash(pools, ctx, args, nextArgs.cursor, aborted, answered).then(async (page) => {
+          if (afterReadAhead) {
+            // A page before it that failed may yet be read and written again: nothing starts early.
+            const before = await Promise.all(writing).catch(() => undefined);
+            if (before) afterReadAhead(before, nextArgs, page);
+          }
+          return page;
+        });
+        // A read that failed before the source answered has no page after it to ask for.
+        ahead.catch(() => answered(null));
+        nextCursors.set(ahead, nextCursor);
         return ahead;
       });
-      return prefetcher.peek(key);
+      const ahead = prefetcher.peek(key);
+      return ahead ? { ahead, nextCursor: nextCursors.get(ahead) } : undefined;
     };
-    // And the page after it as soon as that one's cursor is known (its writes may overlap both).
-    void readAhead([hashed], { ...args, pageNo: args.pageNo + 1, cursor: next })?.then(
-      (ahead) => {
-        const cursor = ahead.page.nextCursor;
-        if (cursor !== null) void readAhead([hashed, ahead], { ...args, pageNo: args.pageNo + 2, cursor });
-      },
-      () => undefined,
-    );
+    // And the page after it as soon as the source has answered for that one, before it is hashed:
+    // the source then prepares a page while the worker hashes the one before.
+    const current = Promise.resolve(hashed);
+    const first = readAhead([current], { ...args, pageNo: args.pageNo + 1, cursor: next });
+    void first?.nextCursor?.then((cursor) => {
+      if (cursor !== null) readAhead([current, first.ahead], { ...args, pageNo: args.pageNo + 2, cursor });
+    });
   }
 
   // An id twice on one page: both copies are rejected rather than one silently winning.
@@ -228,7 +242,18 @@ export async function readImportPage(
   return hashed;
 }
 
-async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: ImportPageArgs, cursor: string | null, signal: AbortSignal): Promise<HashedPage> {
+/**
+ * Reads a page from the source and hashes its objects; `onRead` gets the page's next cursor as
+ * soon as the source has answered and the records have their ids.
+ */
+async function readAndHash(
+  pools: ConnectionPools,
+  ctx: TaskContext,
+  args: ImportPageArgs,
+  cursor: string | null,
+  signal: AbortSignal,
+  onRead?: (nextCursor: string | null) => void,
+): Promise<HashedPage> {
   const page = await readSourcePage(pools, {
     source: ctx.source,
     entity: ctx.spaceEntity,
@@ -243,6 +268,7 @@ async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: Impor
   const ids = page.records.map((record) => recordId(record, ctx.idField));
   const seen = new Map<string, number>();
   for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  onRead?.(page.nextCursor);
   const rows: HashedPage['rows'] = [];
   for (let i = 0; i < page.records.length; i++) {
     // Hashed in slices, giving way between them: the import of the page before this one (read
@@ -253,11 +279,14 @@ async function readAndHash(pools: ConnectionPools, ctx: TaskContext, args: Impor
     rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
   }
   const duplicates = [...seen].filter(([, count]) => count > 1);
-  return { page, rows, duplicates };
+  return { page, rows, ids: seen, duplicates };
 }
 
 /** Records hashed between two turns of the event loop. */
 const HASH_SLICE = 1_000;
+
+/** The next cursor of each page being read ahead, known as soon as the source has answered. */
+const nextCursors = new WeakMap<Promise<HashedPage>, Promise<string | null>>();
 
 async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: JsonObject }[]) {
   let failures: RunLogEntry[] = [];

@@ -217,8 +217,7 @@ const FIRST_PAGE_LOOKED_UP_AHEAD = 3;
 export function lookUpAhead(sql: Sql, ctx: TaskContext): AfterReadAhead {
   return (writing, nextArgs, next) => {
     if (next.rows.length === 0 || nextArgs.pageNo < FIRST_PAGE_LOOKED_UP_AHEAD) return;
-    const keys = new Set(writing.flatMap((page) => page.rows.map((r) => r.external_id)));
-    if (next.rows.some((r) => keys.has(r.external_id))) return;
+    if (writing.some((page) => next.rows.some((r) => page.ids.has(r.external_id)))) return;
     // A failed look-up is left to the import, which makes it again and fails if the error persists.
     next.unsettledAhead = findUnsettled(sql, ctx, nextArgs, next.rows).then(
       (objects) => ({ objects, at: Date.now() }),
