@@ -1,9 +1,8 @@
 // `npm run bench [-- --scenario NAME] [--records N] [--page-size P] [--source-latency-ms L]`:
-// end-to-end figures against the
-// real stack (Temporal dev server, PostgreSQL, the built worker in its own process, a generated
-// HTTP source), every scenario through the public API. Prints one table row per scenario and saves
-// the figures under bench/results/. Every figure comes from a run whose destination holds exactly
-// the source's rows (count and checksum), or the bench fails.
+// end-to-end figures against the real stack (Temporal dev server, PostgreSQL, the built worker in
+// its own process, a generated HTTP source), every scenario through the public API. Prints one
+// table row per scenario and saves the figures under bench/results/. Every figure comes from a run
+// whose destination holds exactly the source's rows (count and checksum), or the bench fails.
 //
 //   raw-copy    COPY of the rows straight into a table with postgres.js: this machine's ceiling
 //   full-http   N records HTTP JSON → PostgreSQL table, empty destination

@@ -11,6 +11,11 @@ const MAX_CONFLICT_SCOPES = 1_000;
 
 export const UNIQUE_VIOLATION = '23505';
 
+/** The scope of a run's task writing one table: a conflict met there holds for its other pages. */
+export function freshScope(table: 'space' | 'register' | 'destination', page: { runId: string; taskId: number }): string {
+  return `${table}:${page.runId}:${page.taskId}`;
+}
+
 /** Whether a COPY of this scope met an existing key. */
 export function metKeyConflict(scope: string): boolean {
   return conflicted.has(scope);
@@ -24,13 +29,12 @@ export function noteKeyConflict(scope: string, err: unknown): boolean {
   return true;
 }
 
-/** Runs a fresh page's COPY transaction; false when it met an existing key (other errors are thrown). */
-export async function copyingFresh(scope: string, write: () => Promise<unknown>): Promise<boolean> {
+/** Runs a fresh page's COPY transaction: what it answered, or undefined when it met an existing key (other errors are thrown). */
+export async function copyingFresh<T>(scope: string, write: () => Promise<T>): Promise<{ value: T } | undefined> {
   try {
-    await write();
-    return true;
+    return { value: await write() };
   } catch (err) {
     if (!noteKeyConflict(scope, err)) throw err;
-    return false;
+    return undefined;
   }
 }

@@ -193,7 +193,7 @@ export async function readImportPage(
   afterReadAhead?: AfterReadAhead,
 ): Promise<HashedPage> {
   const signal = Context.current().cancellationSignal;
-  const keyOf = (pageNo: number, cursor: string | null) => JSON.stringify([args.runId, args.taskId, pageNo, cursor, args.since, args.pageSize, ctx.source.version]);
+  const keyOf = (pageNo: number, cursor: string | null) => readAheadKey(ctx, args, pageNo, cursor);
   // A prefetched page that failed is read again here, so its error is this attempt's.
   const prefetched = prefetcher?.take(keyOf(args.pageNo, args.cursor));
   const hashed = prefetched ? await prefetched.catch(() => readAndHash(pools, ctx, args, args.cursor, signal)) : await readAndHash(pools, ctx, args, args.cursor, signal);
@@ -240,6 +240,11 @@ export async function readImportPage(
     );
   }
   return hashed;
+}
+
+/** The prefetcher's key of a page of this import: its run, task, page, cursor, window and source version. */
+export function readAheadKey(ctx: TaskContext, args: ImportPageArgs, pageNo: number, cursor: string | null): string {
+  return JSON.stringify([args.runId, args.taskId, pageNo, cursor, args.since, args.pageSize, ctx.source.version]);
 }
 
 /**

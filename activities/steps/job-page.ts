@@ -27,7 +27,7 @@ import type { RunLogWriter } from '../run-logs';
 import { analyzeAsTablesGrow, FIRST_PAGES_MIN_ROWS, type WorkingTable } from '../statistics';
 import type { TaskContext } from '../task-context';
 import { contractAwaitingExport, contractRecordingWrite, settledContract } from './contract-rules';
-import { copyingFresh, metKeyConflict } from './fresh-copies';
+import { copyingFresh, freshScope, metKeyConflict } from './fresh-copies';
 import { prepareMerge, writesAlongsideSynchronisation } from './export-page';
 import type { AfterReadAhead, HashedPage, ImportPageArgs, ImportPageResult, PageRef } from './import-page';
 
@@ -287,7 +287,7 @@ async function prepareDestination(pools: ConnectionPools, ctx: TaskContext, args
   const dest = ctx.destination;
   const db = pools.get(dest.version, dest.config as unknown as PostgresConnectionConfig, dest.secrets.password as string | undefined);
   // Objects the task has no contract for have no row of the task's in the table: they are copied.
-  const fresh = changes.every((r) => !r.contracted) ? `destination:${args.runId}:${args.taskId}` : undefined;
+  const fresh = changes.every((r) => !r.contracted) ? freshScope('destination', args) : undefined;
   const merge = await prepareMerge(
     db,
     ctx,
@@ -325,7 +325,7 @@ const SPACE_TABLE = 'syncline_page_space';
 export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, rows: SpaceRow[]): Promise<'copied' | 'merged' | 'none'> {
   const written = rows.filter((r) => r.data !== null);
   if (written.length === 0) return 'none';
-  const key = `space:${args.runId}:${args.taskId}`;
+  const key = freshScope('space', args);
   if (written.every((r) => r.space === 'create') && !metKeyConflict(key)) {
     const copied = await copyingFresh(key, () =>
       sql.begin(async (tx) => {
@@ -393,15 +393,10 @@ const PAGE_TABLE = 'syncline_page_rows';
  */
 async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<ImportPageResult> {
   const { ctx, logs, args, rows, merged, finish } = page;
-  if (rows.every((r) => !r.contracted)) {
-    let outcome: ImportPageResult | undefined;
-    const scope = `register:${args.runId}:${args.taskId}`;
-    if (!metKeyConflict(scope)) {
-      const copied = await copyingFresh(scope, async () => {
-        outcome = await sql.begin((tx) => copyFreshPage(tx, page));
-      });
-      if (copied) return outcome!;
-    }
+  const scope = freshScope('register', args);
+  if (rows.every((r) => !r.contracted) && !metKeyConflict(scope)) {
+    const copied = await copyingFresh(scope, () => sql.begin((tx) => copyFreshPage(tx, page)));
+    if (copied) return copied.value;
   }
   const { changes, logged } = writesOf(rows);
   return sql.begin(async (tx) => {
