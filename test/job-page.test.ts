@@ -4,12 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
 import { createActivities } from '../activities';
 import { ConnectionPools } from '../activities/connectors/postgres-destination';
 import type { JsonObject } from '../activities/connectors/types';
-import type { ImportPageResult } from '../activities/steps/import-page';
-import { writeConnectorSpace } from '../activities/steps/job-page';
-import type { TaskContext } from '../activities/task-context';
+import type { HashedPage, ImportPageArgs, ImportPageResult } from '../activities/steps/import-page';
+import { hashObject } from '../activities/hashing';
+import { createRunLogWriter } from '../activities/run-logs';
+import { DEFAULT_LOG_RETENTION } from '../activities';
+import { lookUpAhead, synchroniseImportedPage, writeConnectorSpace } from '../activities/steps/job-page';
+import { createTaskContextLoader, type TaskContext } from '../activities/task-context';
 import { createSecretBox } from '../db/secrets';
 import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
 import { scheduledActivities, workflowHistories } from './helpers/history';
@@ -274,5 +278,46 @@ describe('a job page in one activity', () => {
     } finally {
       await pools.closeAll();
     }
+  });
+  test('a page read ahead is mapped while the page before it is written, and its import maps it no more', async () => {
+    const { source, job } = await setUp('mapped_ahead');
+    const runId = randomUUID();
+    const loaded = await createTaskContextLoader(stack.database.db, createSecretBox('test-secret-key-0123456789')).load(runId, job.taskId);
+    // The task's own compiled mapping, counting what it maps.
+    const mappedIds: string[] = [];
+    const map = Object.assign((input: JsonObject) => {
+      mappedIds.push(String(input.id));
+      return loaded.map(input);
+    }, loaded.map);
+    const ctx: TaskContext = { ...loaded, map };
+    const records = source.records.slice(0, BATCH);
+    const rows = records.map((data) => ({ external_id: String(data.id), hash: hashObject(data), data }));
+    const next: HashedPage = {
+      page: { records, nextCursor: null, totalCount: records.length, requests: 1, watermark: null },
+      rows,
+      ids: new Map(rows.map((r) => [r.external_id, 1])),
+      duplicates: [],
+    };
+    // A page far enough into the run to be looked up ahead, with no object in common with the one being written.
+    const args: ImportPageArgs = { runId, taskId: job.taskId, pageNo: 3, cursor: '4', pageSize: BATCH, since: null, dryRun: false, synchronise: true };
+    const writing: HashedPage = { ...next, rows: [], ids: new Map([['elsewhere', 1]]) };
+    lookUpAhead(sql(), ctx)([writing], args, next);
+    const ahead = await next.unsettledAhead;
+    assert.equal(ahead?.objects.length, BATCH, 'every object is unsettled');
+    assert.equal(ahead?.mapped?.results.length, BATCH);
+    assert.deepEqual(mappedIds, rows.map((r) => r.external_id), 'each object was mapped ahead, once');
+
+    const pools = new ConnectionPools();
+    try {
+      const logs = createRunLogWriter(sql(), DEFAULT_LOG_RETENTION);
+      const outcome = (await new MockActivityEnvironment().run(() => synchroniseImportedPage(sql(), pools, logs, ctx, args, next))) as ImportPageResult;
+      assert.equal(mappedIds.length, BATCH, 'the import mapped nothing again');
+      assert.deepEqual({ ...outcome.synchronised }, { created: BATCH, changed: 0, unchanged: 0, failed: 0, queued: 0 });
+    } finally {
+      await pools.closeAll();
+    }
+    const [written] = await sql()<{ n: number; labelled: number }[]>`
+      select count(*)::int as n, count(*) filter (where label = name || ' <' || email || '>')::int as labelled from warehouse.mapped_ahead`;
+    assert.deepEqual({ ...written }, { n: BATCH, labelled: BATCH }, 'the destination holds what the mapping ahead made');
   });
 });

@@ -89,7 +89,16 @@ export interface HashedPage {
    * The page's unsettled objects, looked up (a job page) while the page before it was written:
    * when the look-up answered, or undefined if it could not be made or failed.
    */
-  unsettledAhead?: Promise<{ objects: UnsettledObject[]; at: number } | undefined>;
+  unsettledAhead?: Promise<UnsettledAhead | undefined>;
+}
+
+/** A page's unsettled objects found while the page before it was written, and (when it could) their mapping. */
+export interface UnsettledAhead {
+  objects: UnsettledObject[];
+  /** When the look-up answered. */
+  at: number;
+  /** The objects mapped, in their order, with the task context that mapped them; undefined if the mapping failed. */
+  mapped?: { ctx: TaskContext; results: MappedRecord[] } | undefined;
 }
 
 /** Pages read ahead by this worker's imports, keyed by run, task, page and cursor. */

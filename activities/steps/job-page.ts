@@ -29,7 +29,7 @@ import type { TaskContext } from '../task-context';
 import { contractAwaitingExport, contractRecordingWrite, settledContract } from './contract-rules';
 import { copyingFresh, freshScope, metKeyConflict } from './fresh-copies';
 import { prepareMerge, writesAlongsideSynchronisation } from './export-page';
-import type { AfterReadAhead, HashedPage, ImportPageArgs, ImportPageResult, PageRef } from './import-page';
+import type { AfterReadAhead, HashedPage, ImportPageArgs, ImportPageResult, PageRef, UnsettledAhead } from './import-page';
 
 /** What the page's synchronisation did, as the synchronise step reports it. */
 export interface SynchronisedPage {
@@ -135,13 +135,13 @@ export async function synchroniseImportedPage(
   };
   if (rows.length === 0) return outcomeOf([], 0);
 
-  const ahead = await hashed.unsettledAhead;
-  const unsettled = ahead && Date.now() - ahead.at < LOOKED_UP_AHEAD_FOR_MS ? ahead.objects : await findUnsettled(sql, ctx, args, rows);
+  const found = await hashed.unsettledAhead;
+  const ahead = found && Date.now() - found.at < LOOKED_UP_AHEAD_FOR_MS ? found : undefined;
+  const unsettled = ahead ? ahead.objects : await findUnsettled(sql, ctx, args, rows);
   lap('import');
   // A page of settled objects (most pages of most runs) is done: nothing to map, diff or write.
   if (unsettled.length === 0) return outcomeOf([], 0);
-  const byId = new Map(rows.map((r) => [r.external_id, r]));
-  const objects = unsettled.map((u) => byId.get(u.external_id)!);
+  const objects = unsettledRows(rows, unsettled);
   // The connector space needs only what the look-up found: it is written while the page is mapped.
   const spaceRows = unsettled.map((u, i) => spaceRowOf(u, objects[i]!));
   const spaceStarted = performance.now();
@@ -152,9 +152,9 @@ export async function synchroniseImportedPage(
   space.catch(() => undefined);
   let destination: Promise<void> = Promise.resolve();
   try {
-    const mapped = await mapRecords(ctx, objects);
+    const mapped = ahead?.mapped?.ctx === ctx ? ahead.mapped.results : (await mapRecords(ctx, objects)).results;
     lap('map');
-    const pageRows = decideActions(unsettled, objects, mapped.results, spaceRows);
+    const pageRows = decideActions(unsettled, objects, mapped, spaceRows);
     lap('diff');
 
     const { changes } = writesOf(pageRows);
@@ -210,9 +210,11 @@ const LOOKED_UP_AHEAD_FOR_MS = 10_000;
 const FIRST_PAGE_LOOKED_UP_AHEAD = 3;
 
 /**
- * Import, ahead: the next page's unsettled objects are looked up as soon as it has been read,
- * while the page before it is written. Only when the two pages share no object: the writes of the
- * page before then touch nothing the look-up reads. (A failed look-up is left to the import.)
+ * Import and map, ahead: the next page's unsettled objects are looked up as soon as it has been
+ * read, while the page before it is written, and then mapped, so that the page's writes can start
+ * as soon as its turn comes instead of after its mapping. Only when the two pages share no object:
+ * the writes of the page before then touch nothing the look-up reads. (A failed look-up is left to
+ * the import, a failed mapping to the page's own.)
  */
 export function lookUpAhead(sql: Sql, ctx: TaskContext): AfterReadAhead {
   return (writing, nextArgs, next) => {
@@ -220,10 +222,24 @@ export function lookUpAhead(sql: Sql, ctx: TaskContext): AfterReadAhead {
     if (writing.some((page) => next.rows.some((r) => page.ids.has(r.external_id)))) return;
     // A failed look-up is left to the import, which makes it again and fails if the error persists.
     next.unsettledAhead = findUnsettled(sql, ctx, nextArgs, next.rows).then(
-      (objects) => ({ objects, at: Date.now() }),
+      async (objects): Promise<UnsettledAhead> => {
+        const at = Date.now();
+        if (objects.length === 0) return { objects, at };
+        const mapped = await mapRecords(ctx, unsettledRows(next.rows, objects)).then(
+          ({ results }) => ({ ctx, results }),
+          () => undefined,
+        );
+        return { objects, at, mapped };
+      },
       () => undefined,
     );
   };
+}
+
+/** The page's rows of its unsettled objects, in the look-up's order. */
+function unsettledRows(rows: HashedPage['rows'], unsettled: UnsettledObject[]): HashedPage['rows'] {
+  const byId = new Map(rows.map((r) => [r.external_id, r]));
+  return unsettled.map((u) => byId.get(u.external_id)!);
 }
 
 /**
