@@ -92,6 +92,9 @@ export async function startBenchStack(): Promise<BenchStack> {
       SYNCLINE_SECRET_KEY: SECRET_KEY,
       LOG_LEVEL: 'warn',
       WORKFLOW_BUNDLE_PATH: BUILT_WORKFLOW_BUNDLE,
+      // As `npm run start:worker` sets it: two malloc arenas for the process's threads (V8's, libuv's,
+      // the Temporal core's) instead of one per thread, about 12 MB less resident for the same speed.
+      MALLOC_ARENA_MAX: '2',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
