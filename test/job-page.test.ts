@@ -2,19 +2,17 @@
 // fails takes the page back and the retry does it whole, each object once; an attempt retried
 // after the page committed answers what the first attempt did without reading the source again.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { randomUUID } from 'node:crypto';
-import { createActivities } from '../activities';
+import { createActivities, DEFAULT_LOG_RETENTION } from '../activities';
 import { ConnectionPools } from '../activities/connectors/postgres-destination';
 import type { JsonObject } from '../activities/connectors/types';
 import type { HashedPage, ImportPageArgs, ImportPageResult } from '../activities/steps/import-page';
 import { hashObject } from '../activities/hashing';
 import { createRunLogWriter } from '../activities/run-logs';
-import { DEFAULT_LOG_RETENTION } from '../activities';
 import { lookUpAhead, synchroniseImportedPage, writeConnectorSpace } from '../activities/steps/job-page';
 import { createTaskContextLoader, type TaskContext } from '../activities/task-context';
-import { createSecretBox } from '../db/secrets';
 import { createHttpToPostgresJob, type HttpToPostgresJob } from './helpers/fixtures';
 import { scheduledActivities, workflowHistories } from './helpers/history';
 import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
@@ -258,7 +256,7 @@ describe('a job page in one activity', () => {
     try {
       const activities = createActivities({
         database: stack.database,
-        secretBox: createSecretBox('test-secret-key-0123456789'),
+        secretBox: stack.deps.secretBox,
         pools,
         temporal: stack.env.client,
       });
@@ -279,10 +277,11 @@ describe('a job page in one activity', () => {
       await pools.closeAll();
     }
   });
+
   test('a page read ahead is mapped while the page before it is written, and its import maps it no more', async () => {
     const { source, job } = await setUp('mapped_ahead');
     const runId = randomUUID();
-    const loaded = await createTaskContextLoader(stack.database.db, createSecretBox('test-secret-key-0123456789')).load(runId, job.taskId);
+    const loaded = await createTaskContextLoader(stack.database.db, stack.deps.secretBox).load(runId, job.taskId);
     // The task's own compiled mapping, counting what it maps.
     const mappedIds: string[] = [];
     const map = Object.assign((input: JsonObject) => {

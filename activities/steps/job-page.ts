@@ -213,14 +213,14 @@ const FIRST_PAGE_LOOKED_UP_AHEAD = 3;
  * Import and map, ahead: the next page's unsettled objects are looked up as soon as it has been
  * read, while the page before it is written, and then mapped, so that the page's writes can start
  * as soon as its turn comes instead of after its mapping. Only when the two pages share no object:
- * the writes of the page before then touch nothing the look-up reads. (A failed look-up is left to
- * the import, a failed mapping to the page's own.)
+ * the writes of the page before then touch nothing the look-up reads.
  */
 export function lookUpAhead(sql: Sql, ctx: TaskContext): AfterReadAhead {
   return (writing, nextArgs, next) => {
     if (next.rows.length === 0 || nextArgs.pageNo < FIRST_PAGE_LOOKED_UP_AHEAD) return;
     if (writing.some((page) => next.rows.some((r) => page.ids.has(r.external_id)))) return;
-    // A failed look-up is left to the import, which makes it again and fails if the error persists.
+    // A failed look-up is left to the import, which makes it again and fails if the error persists;
+    // a failed mapping to the page, which maps its objects itself.
     next.unsettledAhead = findUnsettled(sql, ctx, nextArgs, next.rows).then(
       async (objects): Promise<UnsettledAhead> => {
         const at = Date.now();
