@@ -1,7 +1,9 @@
 // A real HTTP JSON API for benchmarks that generates its records on request: record `id` is a
-// pure function of (id, seed), so N records cost no memory, are the same on every run, and a
-// page can be served from anywhere in the range. With `changeSeed` set, 1% of the records (those
-// whose id hashes to 0 mod 100) come back changed, as if edited at the source.
+// pure function of (id, seed), so N records are the same on every run, and a page can be served
+// from anywhere in the range. With `changeSeed` set, 1% of the records (those whose id hashes to
+// 0 mod 100) come back changed, as if edited at the source. `render` builds the pages' bodies
+// before a run starts: a real source's work is done on another machine, and here its server
+// shares the two cores with what is measured.
 //   GET /records?page=&pageSize=   { data: { items }, total }
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -74,7 +76,19 @@ export interface GeneratedSource {
   requestCount: number;
   /** null: the original records; a number: 1% of them changed under that seed. */
   changeSeed: number | null;
+  /**
+   * Renders every page of this size under the current change seed, then answers requests for
+   * them with the rendered bodies (the same bytes it would generate) until the seed changes.
+   */
+  render(pageSize: number): void;
   close(): Promise<void>;
+}
+
+/** A page's body: the records from `from` to `to` (inclusive) under the seeds. */
+function pageBody(from: number, to: number, total: number, seed: number, changeSeed: number | null): Buffer {
+  const items: GeneratedRecord[] = [];
+  for (let id = from; id <= to; id++) items.push(generatedRecord(id, seed, changeSeed));
+  return Buffer.from(JSON.stringify({ data: { items }, total }));
 }
 
 /**
@@ -83,7 +97,20 @@ export interface GeneratedSource {
  */
 export async function startGeneratedSource(opts: { records: number; seed?: number; latencyMs?: number }): Promise<GeneratedSource> {
   const seed = opts.seed ?? 1;
-  const state: GeneratedSource = { url: '', requestCount: 0, changeSeed: null, close: () => Promise.resolve() };
+  let rendered: { pageSize: number; changeSeed: number | null; bodies: Buffer[] } | undefined;
+  const state: GeneratedSource = {
+    url: '',
+    requestCount: 0,
+    changeSeed: null,
+    render(pageSize) {
+      if (rendered?.pageSize === pageSize && rendered.changeSeed === state.changeSeed) return;
+      rendered = undefined;
+      const bodies: Buffer[] = [];
+      for (let from = 1; from <= opts.records; from += pageSize) bodies.push(pageBody(from, Math.min(from + pageSize - 1, opts.records), opts.records, seed, state.changeSeed));
+      rendered = { pageSize, changeSeed: state.changeSeed, bodies };
+    },
+    close: () => Promise.resolve(),
+  };
   const server = createServer((req, res) => {
     state.requestCount++;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -97,10 +124,9 @@ export async function startGeneratedSource(opts: { records: number; seed?: numbe
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad page or pageSize"}');
       return;
     }
-    const items: GeneratedRecord[] = [];
-    for (let id = (page - 1) * pageSize + 1; id <= Math.min(page * pageSize, opts.records); id++) items.push(generatedRecord(id, seed, state.changeSeed));
-    const body = JSON.stringify({ data: { items }, total: opts.records });
-    const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    const ready = rendered?.pageSize === pageSize && rendered.changeSeed === state.changeSeed ? rendered.bodies[page - 1] : undefined;
+    const body = ready ?? pageBody((page - 1) * pageSize + 1, Math.min(page * pageSize, opts.records), opts.records, seed, state.changeSeed);
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
     if (opts.latencyMs) setTimeout(answer, opts.latencyMs);
     else answer();
   });

@@ -1,6 +1,7 @@
-// `npm run bench [-- --scenario NAME] [--records N] [--page-size P] [--source-latency-ms L]`:
+// `npm run bench [-- --scenario NAME] [--records N] [--page-size P] [--source-latency-ms L] [--source-on-request]`:
 // end-to-end figures against the real stack (Temporal dev server, PostgreSQL, the built worker in
-// its own process, a generated HTTP source), every scenario through the public API. Prints one
+// its own process, a generated HTTP source that renders its pages before each run, or with
+// --source-on-request as they are asked for), every scenario through the public API. Prints one
 // table row per scenario and saves the figures under bench/results/. Every figure comes from a run
 // whose destination holds exactly the source's rows (count and checksum), or the bench fails.
 //
@@ -57,6 +58,9 @@ async function main(): Promise<void> {
       'page-size': { type: 'string', default: '10000' },
       // A remote API's round trip: each page is answered this much later (0: at once).
       'source-latency-ms': { type: 'string', default: '0' },
+      // The source generates each page when it is asked for it, on the cores the run uses, instead
+      // of serving pages it rendered before the run (a remote source's work costs this machine nothing).
+      'source-on-request': { type: 'boolean', default: false },
     },
   });
   const sourceLatencyMs = Number(values['source-latency-ms']);
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
       rows.push({ ...emptyFigures('raw-copy', records), seconds: round(rawSeconds), recordsPerSecond: rawRate, ratioToRawCopy: 1, state: 'SUCCEEDED' });
     }
 
+    const sourceOnRequest = values['source-on-request'];
     const runJob = async (scenario: Scenario, jobId: number, changeSeed: number | null, table: string, requestsBefore: () => number) => {
       // The scenario before it leaves a lot of its writes in shared buffers: they are flushed now
       // rather than by a checkpoint in the middle of this run.
@@ -174,10 +179,12 @@ async function main(): Promise<void> {
       const job = await call(app, 'POST', `/api/v1/workspaces/${ws.id}/jobs`, { name: 'people over http', sourceConnectionId: http.id, destinationConnectionId: warehouse.id, batchSize: pageSize });
       await call(app, 'POST', `/api/v1/jobs/${job.id}/tasks`, { sourceEntity: '/records', targetEntity: 'people_http', resultsPosition: 'data.items', mappingId: mapping.id });
       const requests = () => source.requestCount;
+      if (!sourceOnRequest) source.render(pageSize);
       const full = await runJob('full-http', job.id, null, 'warehouse.people_http', requests);
       if (wanted.includes('full-http')) rows.push(full);
       if (wanted.includes('delta-1pct')) {
         source.changeSeed = CHANGE_SEED;
+        if (!sourceOnRequest) source.render(pageSize);
         rows.push(await runJob('delta-1pct', job.id, CHANGE_SEED, 'warehouse.people_http', requests));
       }
       if (wanted.includes('unchanged')) rows.push(await runJob('unchanged', job.id, source.changeSeed, 'warehouse.people_http', requests));
@@ -196,7 +203,7 @@ async function main(): Promise<void> {
     }
 
     printTable(rows);
-    for (const row of rows) await saveResult(`bench-${row.scenario}`, { ...row, pageSize, sourceLatencyMs }, database, { quiet: true });
+    for (const row of rows) await saveResult(`bench-${row.scenario}`, { ...row, pageSize, sourceLatencyMs, sourceOnRequest }, database, { quiet: true });
   } finally {
     await source.close();
     await stack.stop();
