@@ -84,29 +84,31 @@ export interface GeneratedSource {
   close(): Promise<void>;
 }
 
-/** A page's body: the records from `from` to `to` (inclusive) under the seeds. */
-function pageBody(from: number, to: number, total: number, seed: number, changeSeed: number | null): Buffer {
-  const items: GeneratedRecord[] = [];
-  for (let id = from; id <= to; id++) items.push(generatedRecord(id, seed, changeSeed));
-  return Buffer.from(JSON.stringify({ data: { items }, total }));
-}
-
 /**
  * @param opts.latencyMs how much later each page is answered than it is ready, as a remote API's
  *   round trip would make it (the page is generated at once: the delay costs no CPU)
  */
 export async function startGeneratedSource(opts: { records: number; seed?: number; latencyMs?: number }): Promise<GeneratedSource> {
   const seed = opts.seed ?? 1;
+  /** A page's body under the current change seed. */
+  const pageBody = (page: number, pageSize: number): Buffer => {
+    const items: GeneratedRecord[] = [];
+    for (let id = (page - 1) * pageSize + 1; id <= Math.min(page * pageSize, opts.records); id++) items.push(generatedRecord(id, seed, state.changeSeed));
+    return Buffer.from(JSON.stringify({ data: { items }, total: opts.records }));
+  };
   let rendered: { pageSize: number; changeSeed: number | null; bodies: Buffer[] } | undefined;
+  /** The rendered bodies, if they are those of this page size under the current change seed. */
+  const renderedFor = (pageSize: number) => (rendered?.pageSize === pageSize && rendered.changeSeed === state.changeSeed ? rendered.bodies : undefined);
   const state: GeneratedSource = {
     url: '',
     requestCount: 0,
     changeSeed: null,
     render(pageSize) {
-      if (rendered?.pageSize === pageSize && rendered.changeSeed === state.changeSeed) return;
+      if (renderedFor(pageSize)) return;
+      // The old bodies go before the new ones are made: both at once would double the memory.
       rendered = undefined;
       const bodies: Buffer[] = [];
-      for (let from = 1; from <= opts.records; from += pageSize) bodies.push(pageBody(from, Math.min(from + pageSize - 1, opts.records), opts.records, seed, state.changeSeed));
+      for (let page = 1; (page - 1) * pageSize < opts.records; page++) bodies.push(pageBody(page, pageSize));
       rendered = { pageSize, changeSeed: state.changeSeed, bodies };
     },
     close: () => Promise.resolve(),
@@ -124,8 +126,7 @@ export async function startGeneratedSource(opts: { records: number; seed?: numbe
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad page or pageSize"}');
       return;
     }
-    const ready = rendered?.pageSize === pageSize && rendered.changeSeed === state.changeSeed ? rendered.bodies[page - 1] : undefined;
-    const body = ready ?? pageBody((page - 1) * pageSize + 1, Math.min(page * pageSize, opts.records), opts.records, seed, state.changeSeed);
+    const body = renderedFor(pageSize)?.[page - 1] ?? pageBody(page, pageSize);
     const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
     if (opts.latencyMs) setTimeout(answer, opts.latencyMs);
     else answer();

@@ -179,12 +179,16 @@ async function main(): Promise<void> {
       const job = await call(app, 'POST', `/api/v1/workspaces/${ws.id}/jobs`, { name: 'people over http', sourceConnectionId: http.id, destinationConnectionId: warehouse.id, batchSize: pageSize });
       await call(app, 'POST', `/api/v1/jobs/${job.id}/tasks`, { sourceEntity: '/records', targetEntity: 'people_http', resultsPosition: 'data.items', mappingId: mapping.id });
       const requests = () => source.requestCount;
-      if (!sourceOnRequest) source.render(pageSize);
+      // Before each run, not during it (see --source-on-request).
+      const prepareSource = () => {
+        if (!sourceOnRequest) source.render(pageSize);
+      };
+      prepareSource();
       const full = await runJob('full-http', job.id, null, 'warehouse.people_http', requests);
       if (wanted.includes('full-http')) rows.push(full);
       if (wanted.includes('delta-1pct')) {
         source.changeSeed = CHANGE_SEED;
-        if (!sourceOnRequest) source.render(pageSize);
+        prepareSource();
         rows.push(await runJob('delta-1pct', job.id, CHANGE_SEED, 'warehouse.people_http', requests));
       }
       if (wanted.includes('unchanged')) rows.push(await runJob('unchanged', job.id, source.changeSeed, 'warehouse.people_http', requests));
