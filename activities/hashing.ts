@@ -18,9 +18,9 @@ export function hashObject(value: unknown): string {
 }
 
 /**
- * The value's stable JSON and its hash (that of hashObject). The JSON is the value as PostgreSQL
- * stores it in a jsonb column (jsonb keeps no key order), so it is written as it is instead of
- * stringifying the value a second time.
+ * The value's stable JSON and its hash (that of hashObject). The JSON is what the register and
+ * a destination store of the value, so it is written as it is instead of stringifying the value a
+ * second time.
  */
 export function hashedJson(value: unknown): { json: string; hash: string } {
   const json = stableStringify(value);

@@ -198,6 +198,30 @@ describe('a job page in one activity', () => {
     assert.equal(changed.entityRuns[0].unchangedRecordCount, String(RECORDS), 'the copied contracts settle every object');
   });
 
+  test('objects are stored as the page wrote their JSON: the connector space as the source sent it, the register as the stable JSON its hash is of', async () => {
+    const { source, job } = await setUp('stored_json');
+    const [system] = await sql()<{ id: number }[]>`select source_connection_id as id from jobs where id = ${job.jobId}`;
+    const assertStoredAsWritten = async (when: string) => {
+      const space = await sql()<{ external_id: string; text: string }[]>`
+        select external_id, data::text as text from connector_space_objects where connected_system_id = ${system!.id}`;
+      const sent = new Map(source.records.map((r) => [String(r.id), JSON.stringify(r)]));
+      assert.equal(space.length, RECORDS, when);
+      assert.deepEqual(space.filter((r) => r.text !== sent.get(r.external_id)), [], `${when}: the connector space holds the source's text`);
+      const [register] = await sql()<{ objects: number; unlike: number }[]>`
+        select count(*)::int as objects,
+          count(*) filter (where encode(sha256(convert_to(data::text, 'UTF8')), 'hex') <> hash)::int as unlike
+        from register_objects where workspace_id = ${job.workspaceId}`;
+      assert.deepEqual({ ...register }, { objects: RECORDS, unlike: 0 }, `${when}: each register object's text is what its hash is of`);
+    };
+    await runJob(job);
+    await assertStoredAsWritten('copied by a first run');
+    // A changed object is merged into both, by statements that read it from working tables.
+    source.records = source.records.map((r, i) => (i === 150 ? { ...r, name: `${String(r.name)} renamed`, note: 'added' } : r));
+    const run = await runJob(job);
+    assert.equal(run.entityRuns[0].changedRecordCount, '1');
+    await assertStoredAsWritten('merged by a later run');
+  });
+
   test('a first run whose register objects another task created merges them: each contract links the object that was there', async () => {
     const { job } = await setUp('shared_register');
     await runJob(job);

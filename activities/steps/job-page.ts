@@ -363,7 +363,7 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
 
 async function mergeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, written: SpaceRow[]): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx.unsafe(`create temp table if not exists ${SPACE_TABLE} (external_id text not null, origin_hash text not null, data jsonb not null) on commit delete rows`);
+    await tx.unsafe(`create temp table if not exists ${SPACE_TABLE} (external_id text not null, origin_hash text not null, data json not null) on commit delete rows`);
     await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, (r) => [copyField(r.external_id), r.origin_hash, copyField(r.data)]);
     await tx`
       insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
@@ -418,7 +418,7 @@ async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<Imp
   return sql.begin(async (tx) => {
     if (logged.length > 0) {
       await tx.unsafe(
-        `create temp table if not exists ${PAGE_TABLE} (external_id text not null, origin_hash text not null, mapped jsonb,
+        `create temp table if not exists ${PAGE_TABLE} (external_id text not null, origin_hash text not null, mapped json,
            target_hash text, action text not null, refused boolean not null, error text) on commit delete rows`,
       );
       await copyRows(tx, PAGE_TABLE, ['external_id', 'origin_hash', 'mapped', 'target_hash', 'action', 'refused', 'error'], logged, (r) => [

@@ -26,7 +26,7 @@ export async function mapPage(sql: Sql, logs: RunLogWriter, ctx: TaskContext, pa
   // A lookup by the space's key per staged row: the plan cannot turn into a scan of the whole
   // entity per row, whatever the (often stale) statistics say.
   const staged = await sql<{ external_id: string; data: JsonObject }[]>`
-    select s.external_id, coalesce(s.data, (
+    select s.external_id, coalesce(s.data::json, (
       select c.data from connector_space_objects c
       where c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = s.external_id)) as data
     from sync_staging s
