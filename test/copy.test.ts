@@ -48,6 +48,24 @@ test('rows are copied as they were given: tabs, newlines and nulls survive', asy
   );
 });
 
+test('multi-byte text crossing chunk boundaries, and a row larger than a chunk, arrive byte for byte', async () => {
+  // Several megabytes of two- to four-byte characters: rows end at every offset of the chunks the
+  // stream is sent in; one note alone is larger than a chunk.
+  const wide = 'Chloé Søren 東京 🚀 ';
+  const rows = Array.from({ length: 4_000 }, (_, i) => ({ id: `wide-${i}`, note: wide.repeat(1 + (i % 97)) + String(i), doc: JSON.stringify({ n: i, s: wide }) }));
+  rows.push({ id: 'wide-huge', note: `${wide.repeat(80_000)}\tend`, doc: '{}' });
+  await copyInTransaction(rows);
+  const copied = await database.sql<{ id: string; note: string; doc: { s?: string } }[]>`select id, note, doc from copied where id like 'wide-%'`;
+  assert.equal(copied.length, rows.length);
+  const byId = new Map(copied.map((r) => [r.id, r]));
+  for (const row of rows) {
+    const got = byId.get(row.id);
+    assert.equal(got?.note, row.note, `note of ${row.id}`);
+    assert.deepEqual(got?.doc, JSON.parse(row.doc));
+  }
+  await database.sql`delete from copied where id like 'wide-%'`;
+});
+
 for (const [when, rows] of [
   ['after the stream ended (a short COPY)', () => [...rowsOf(2, 100), { id: 'bad', note: null, doc: '{"x": "\\u0000"}' }]],
   ['in the middle of the stream (a long COPY)', () => [...rowsOf(50_000, 1_000), { id: 'bad', note: null, doc: '{"x": "\\u0000"}' }, ...rowsOf(50_000, 60_000)]],
