@@ -7,16 +7,19 @@
 //           connection of its own while the page is mapped, diffed and written
 //   map     mapRecords (shared with the map step)
 //   diff    decideActions: create / update / unchanged by each object's contract
+//   upsert  writeRegisterAndContracts: the register, the contracts and the run log, started
+//           before the destination is made ready; what depends on the merge waits for it, and
+//           the last commit records the page's outcome
 //   export  prepareDestination: the destination table made ready and the rows fitted to it,
 //           then the merge into it, on its own connection
-//   upsert  writeRegisterAndContracts: once the merge is done, the register, the contracts and
-//           the run log; this transaction commits last and records the page's outcome
 //
-// Each transaction gets its rows by one COPY into a temporary table. The outcome is recorded with
+// Each transaction gets its rows by one COPY, into a temporary table or, for a first run's pages,
+// straight into the table (copyFreshPage). The outcome is recorded with
 // the page's keys (sync_seen_pages.result) in the last commit: an attempt retried after it returns
 // the outcome instead of doing the page again, so a retry reports what the first attempt did and
 // logs nothing twice. A retry after a failure anywhere else does the page again: the connector
-// space and the destination are keyed upserts, and the rest was rolled back.
+// space and the destination are keyed upserts, a first run's register rows (committed on their
+// own) are met and merged, and the rest was rolled back.
 import { Context } from '@temporalio/activity';
 import type { Sql, Tx } from '../../db/client';
 import { copyField, copyRows } from '../../db/copy';
@@ -151,6 +154,7 @@ export async function synchroniseImportedPage(
   // Observed here, so that it is no unhandled rejection while other work is awaited.
   space.catch(() => undefined);
   let destination: Promise<void> = Promise.resolve();
+  let registered: Promise<ImportPageResult> = Promise.resolve(outcomeOf([], 0));
   try {
     const mapped = ahead?.mapped?.ctx === ctx ? ahead.mapped.results : (await mapRecords(ctx, objects)).results;
     lap('map');
@@ -158,22 +162,20 @@ export async function synchroniseImportedPage(
     lap('diff');
 
     const { changes } = writesOf(pageRows);
-    // Not reaching the destination at all is a write failed as a whole: the changes are queued.
-    const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, args, changes).catch(() => undefined);
-    for (const { row, error } of merge?.refused ?? []) row.refused = error;
-    const started = performance.now();
-    destination = (merge ? merge.write() : Promise.resolve()).finally(() => {
-      millis.export = performance.now() - started;
-    });
-    destination.catch(() => undefined);
-    const outcome = await writeRegisterAndContracts(sql, {
+    // The register's writes start first (the longest of the page's), while the destination is
+    // made ready: what they need of it, they wait for.
+    let settlePrepared!: () => void;
+    const prepared = new Promise<void>((resolve) => (settlePrepared = resolve));
+    let settleMerged!: (written: boolean) => void;
+    const destinationWritten = new Promise<boolean>((resolve) => (settleMerged = resolve));
+    registered = writeRegisterAndContracts(sql, {
       ctx,
       logs,
       args,
       rows: pageRows,
+      prepared,
       async merged() {
-        // The merge failed as a whole: the export step retries the changes with its backoff.
-        const written = merge !== undefined && (await destination.then(() => true, () => false));
+        const written = await destinationWritten;
         clock = performance.now();
         return written;
       },
@@ -188,6 +190,25 @@ export async function synchroniseImportedPage(
         return outcome;
       },
     });
+    registered.catch(() => undefined);
+    try {
+      // Not reaching the destination at all is a write failed as a whole: the changes are queued.
+      const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, args, changes).catch(() => undefined);
+      for (const { row, error } of merge?.refused ?? []) row.refused = error;
+      settlePrepared();
+      const started = performance.now();
+      destination = (merge ? merge.write() : Promise.resolve()).finally(() => {
+        millis.export = performance.now() - started;
+      });
+      destination.catch(() => undefined);
+      // The merge failed as a whole: the export step retries the changes with its backoff.
+      settleMerged(merge !== undefined && (await destination.then(() => true, () => false)));
+    } finally {
+      // Whatever happened here, the register's writes are not left waiting.
+      settlePrepared();
+      settleMerged(false);
+    }
+    const outcome = await registered;
     Context.current().heartbeat();
     // Statistics follow what a task writes. A page that wrote little (a delta's hundred objects)
     // leaves them as they are: sampling a million-row table costs more than the page did.
@@ -195,7 +216,7 @@ export async function synchroniseImportedPage(
     return outcome;
   } finally {
     // Never leave a write running behind a failed attempt (its retry writes the same rows again).
-    await Promise.allSettled([destination, space]);
+    await Promise.allSettled([destination, space, registered]);
   }
 }
 
@@ -383,6 +404,8 @@ interface PageWrite {
   logs: RunLogWriter;
   args: PageRef;
   rows: PageRow[];
+  /** Settles once the destination has been made ready: the rows it refused have `refused` set. */
+  prepared: Promise<void>;
   /** Waits for the destination write; whether it was written. */
   merged: () => Promise<boolean>;
   /** Runs last, before the commit: records the page's outcome. */
@@ -416,6 +439,7 @@ async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<Imp
   }
   const { changes, logged } = writesOf(rows);
   return sql.begin(async (tx) => {
+    await page.prepared;
     if (logged.length > 0) {
       await tx.unsafe(
         `create temp table if not exists ${PAGE_TABLE} (external_id text not null, origin_hash text not null, mapped json,
@@ -467,23 +491,18 @@ async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<Imp
 async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, merged, finish }: PageWrite): Promise<ImportPageResult> {
   const { changes, logged } = writesOf(rows);
   const { successDays, errorDays } = logs.retention;
-  type Drawn = { now: string; kept: string; failed: string; ids: string[] };
-  let drew!: (drawn: Drawn) => void;
-  let drawFailed!: (err: unknown) => void;
-  const drawn = new Promise<Drawn>((resolve, reject) => {
-    drew = resolve;
-    drawFailed = reject;
-  });
-  // Started first, so that it has its connection before the transaction that waits for it.
+  // The register's ids and the page's time, drawn before either transaction needs them (a
+  // sequence is outside transactions anyway). Asked first, then the register's transaction, then
+  // the other: each has its connection before what waits for it.
+  const drawn = sql<{ now: string; kept: string; failed: string; ids: string[] }[]>`
+    select now()::text as now, (now() + make_interval(days => ${successDays}::int))::text as kept,
+           (now() + make_interval(days => ${errorDays}::int))::text as failed,
+           array(select nextval(pg_get_serial_sequence('register_objects', 'id'))::text from generate_series(1, ${changes.length})) as ids`.then(([at]) => at!);
+  drawn.catch(() => undefined);
   const register = sql.begin(async (tx) => {
     await dropSupersededExports(tx, args, rows);
-    // The transaction's now(), as the merging way's statements would write it.
-    const [at] = await tx<Drawn[]>`
-      select now()::text as now, (now() + make_interval(days => ${successDays}::int))::text as kept,
-             (now() + make_interval(days => ${errorDays}::int))::text as failed,
-             array(select nextval(pg_get_serial_sequence('register_objects', 'id'))::text from generate_series(1, ${changes.length})) as ids`;
-    drew(at!);
-    const registered = changes.map((row, i) => ({ row, id: at!.ids[i]! }));
+    const at = await drawn;
+    const registered = changes.map((row, i) => ({ row, id: at.ids[i]! }));
     await copyRows(tx, 'register_objects', ['id', 'workspace_id', 'object_type', 'external_key', 'data', 'hash', 'last_run_id'], registered, ({ row, id }) => [
       id,
       String(ctx.workspaceId),
@@ -494,7 +513,7 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, merged, finish }
       args.runId,
     ]);
   });
-  register.catch(drawFailed);
+  register.catch(() => undefined);
   const recorded = sql.begin(async (tx) => {
     const at = await drawn;
     const registered = changes.map((row, i) => ({ row, id: at.ids[i]! }));
