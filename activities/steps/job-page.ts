@@ -154,7 +154,7 @@ export async function synchroniseImportedPage(
   // Observed here, so that it is no unhandled rejection while other work is awaited.
   space.catch(() => undefined);
   let destination: Promise<void> = Promise.resolve();
-  let registered: Promise<ImportPageResult> = Promise.resolve(outcomeOf([], 0));
+  let registered: Promise<unknown> = Promise.resolve();
   try {
     const mapped = ahead?.mapped?.ctx === ctx ? ahead.mapped.results : (await mapRecords(ctx, objects)).results;
     lap('map');
@@ -168,7 +168,7 @@ export async function synchroniseImportedPage(
     const prepared = new Promise<void>((resolve) => (settlePrepared = resolve));
     let settleMerged!: (written: boolean) => void;
     const destinationWritten = new Promise<boolean>((resolve) => (settleMerged = resolve));
-    registered = writeRegisterAndContracts(sql, {
+    const registering = writeRegisterAndContracts(sql, {
       ctx,
       logs,
       args,
@@ -190,7 +190,8 @@ export async function synchroniseImportedPage(
         return outcome;
       },
     });
-    registered.catch(() => undefined);
+    registered = registering;
+    registering.catch(() => undefined);
     try {
       // Not reaching the destination at all is a write failed as a whole: the changes are queued.
       const merge = changes.length === 0 ? undefined : await prepareDestination(pools, ctx, args, changes).catch(() => undefined);
@@ -208,7 +209,7 @@ export async function synchroniseImportedPage(
       settlePrepared();
       settleMerged(false);
     }
-    const outcome = await registered;
+    const outcome = await registering;
     Context.current().heartbeat();
     // Statistics follow what a task writes. A page that wrote little (a delta's hundred objects)
     // leaves them as they are: sampling a million-row table costs more than the page did.
@@ -497,12 +498,14 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, merged, finish }
   const drawn = sql<{ now: string; kept: string; failed: string; ids: string[] }[]>`
     select now()::text as now, (now() + make_interval(days => ${successDays}::int))::text as kept,
            (now() + make_interval(days => ${errorDays}::int))::text as failed,
-           array(select nextval(pg_get_serial_sequence('register_objects', 'id'))::text from generate_series(1, ${changes.length})) as ids`.then(([at]) => at!);
+           array(select nextval(pg_get_serial_sequence('register_objects', 'id'))::text from generate_series(1, ${changes.length})) as ids`.then(([at]) => ({
+    at: at!,
+    registered: changes.map((row, i) => ({ row, id: at!.ids[i]! })),
+  }));
   drawn.catch(() => undefined);
   const register = sql.begin(async (tx) => {
     await dropSupersededExports(tx, args, rows);
-    const at = await drawn;
-    const registered = changes.map((row, i) => ({ row, id: at.ids[i]! }));
+    const { registered } = await drawn;
     await copyRows(tx, 'register_objects', ['id', 'workspace_id', 'object_type', 'external_key', 'data', 'hash', 'last_run_id'], registered, ({ row, id }) => [
       id,
       String(ctx.workspaceId),
@@ -515,8 +518,7 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, merged, finish }
   });
   register.catch(() => undefined);
   const recorded = sql.begin(async (tx) => {
-    const at = await drawn;
-    const registered = changes.map((row, i) => ({ row, id: at.ids[i]! }));
+    const { at, registered } = await drawn;
     const written = changes.length > 0 && (await merged());
     const { runId, taskId, pageNo } = args;
     const exportColumns = ['run_id', 'task_id', 'page_no', 'origin_id', 'register_object_id', 'action'];
