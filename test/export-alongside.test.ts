@@ -116,6 +116,50 @@ describe('export alongside synchronisation', () => {
     assert.equal(contracts!.n, 3);
   });
 
+  test('a first run whose destination fails a page as a whole queues that page: its contracts and run log record no write until the export step lands it', async () => {
+    const table = 'flaky_first_people';
+    // The table is there before the run (the run adds its columns), with a trigger that fails the
+    // first two writes: the first page's COPY, then its merge.
+    await sql().unsafe(`
+      create schema if not exists warehouse;
+      create table warehouse.${table} (_syncline_id text primary key, _syncline_synced_at timestamptz not null default now());
+      create sequence warehouse.flaky_first_writes;
+      create function warehouse.fail_first_two() returns trigger language plpgsql as $$
+      begin
+        if nextval('warehouse.flaky_first_writes') <= 2 then raise exception 'destination is briefly unavailable'; end if;
+        return null;
+      end $$;
+      create trigger fail_first_two before insert on warehouse.${table} for each statement execute function warehouse.fail_first_two();`);
+    const { source, job } = await setUp(table);
+    const run = await runJob(job);
+    assert.equal(run.entityRuns[0].newRecordCount, String(RECORDS));
+    assert.equal(run.entityRuns[0].errorRecordCount, '0');
+    const [writes] = await sql()<{ n: string }[]>`select last_value::text as n from warehouse.flaky_first_writes`;
+    assert.ok(Number(writes!.n) > 2, 'the first page failed twice, then the writes went through');
+    const names = await namesIn(job.table);
+    assert.equal(names.size, RECORDS);
+    for (const r of source.records) assert.equal(names.get(String(r.id)), r.name);
+    // The first page alone was queued, and its exports landed on the export step's first attempt.
+    const queued = await exportsOf(job.taskId);
+    assert.deepEqual(
+      queued.map(({ action, status, attempts }) => ({ action, status, attempts })),
+      Array.from({ length: BATCH }, () => ({ action: 'create', status: 'Exported', attempts: 1 })),
+    );
+    assert.deepEqual(queued.map((q) => q.origin_id).sort(), source.records.slice(0, BATCH).map((r) => String(r.id)).sort());
+    const [contracts] = await sql()<{ n: number; written: number }[]>`
+      select count(*)::int as n, (count(*) filter (where target_id = origin_id and synced_origin_hash = origin_hash))::int as written
+      from contracts where task_id = ${job.taskId}`;
+    assert.deepEqual({ ...contracts }, { n: RECORDS, written: RECORDS });
+    // Each object is logged created once; the queued page's entries name no target row (the export
+    // step records its writes in pending_exports), the pages written as they synchronised do.
+    const logs = await sql()<{ origin_id: string; target_id: string | null }[]>`
+      select origin_id, target_id from run_logs where run_id = ${run.id}::uuid and action = 'created'`;
+    assert.equal(logs.length, RECORDS);
+    assert.equal(new Set(logs.map((l) => l.origin_id)).size, RECORDS);
+    const queuedIds = new Set(queued.map((q) => q.origin_id));
+    for (const l of logs) assert.equal(l.target_id, queuedIds.has(l.origin_id) ? null : l.origin_id, l.origin_id);
+  });
+
   test('an export an earlier run left open never lands after a newer change: objects that came back stay', async () => {
     const { source, job } = await setUp('returning_people');
     await runJob(job);
