@@ -105,10 +105,11 @@ export async function ensureDestinationTable(
   options: EnsureTableOptions = { alterSchema: true, softDelete: false },
 ): Promise<DestinationTable> {
   const types = new Map<string, string | undefined>();
+  // Without Object.entries: a page's rows would each allocate an array of pairs, per page.
   for (const row of rows) {
-    for (const [field, value] of Object.entries(row)) {
-      if (OWN_COLUMNS.has(field)) continue;
-      if (types.get(field) === undefined) types.set(field, columnTypeOf(value));
+    for (const field in row) {
+      if (!Object.hasOwn(row, field) || OWN_COLUMNS.has(field) || types.get(field) !== undefined) continue;
+      types.set(field, columnTypeOf(row[field]));
     }
   }
   const target = `${quoteIdent(schema)}.${quoteIdent(table)}`;

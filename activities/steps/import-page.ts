@@ -292,7 +292,11 @@ async function readAndHash(
     const record = page.records[i]!;
     rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
   }
-  const duplicates = [...seen].filter(([, count]) => count > 1);
+  // Not [...seen]: that is a pair array per object of the page, for the few ids seen twice.
+  const duplicates: [string, number][] = [];
+  seen.forEach((count, id) => {
+    if (count > 1) duplicates.push([id, count]);
+  });
   return { page, rows, ids: seen, duplicates };
 }
 
