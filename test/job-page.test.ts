@@ -310,6 +310,41 @@ describe('a job page in one activity', () => {
     }
   });
 
+  test('an import of several pages retried after they committed answers their outcomes, page by page, and reads nothing again', async () => {
+    const { source, job } = await setUp('retried_pages_after_commit');
+    const first = await runJob(job);
+    // Every page changes, so each one writes something its retry must not write again.
+    source.setRecords(source.records.map((r) => (Number(r.id) % BATCH <= 2 ? { ...r, name: `${String(r.name)} (new)` } : r)));
+
+    const pools = new ConnectionPools();
+    try {
+      const activities = createActivities({
+        database: stack.database,
+        secretBox: stack.deps.secretBox,
+        pools,
+        temporal: stack.env.client,
+      });
+      const pages = Math.ceil(RECORDS / BATCH);
+      const args = { runId: first.id, taskId: job.taskId, pageNo: 0, cursor: null, pageSize: BATCH, since: null, dryRun: false, synchronise: true, continueForMs: 60_000, maxPages: pages };
+      const once = (await new MockActivityEnvironment().run(activities.importPage, args)) as ImportPageResult;
+      assert.equal(once.pages, pages);
+      assert.equal(once.nextCursor, null);
+      const changed = source.records.filter((r) => Number(r.id) % BATCH <= 2).length;
+      assert.deepEqual({ ...once.synchronised }, { created: 0, changed, unchanged: RECORDS - changed, failed: 0, queued: 0 });
+      const contractsAfterFirst = await sql()`select origin_id, updated_at from contracts where task_id = ${job.taskId} order by origin_id`;
+      const requestsBefore = source.requests.length;
+
+      const again = await new MockActivityEnvironment().run(activities.importPage, args);
+      assert.deepEqual(again, once);
+      assert.equal(source.requests.length, requestsBefore, 'no page was read again');
+      assert.deepEqual(await sql()`select origin_id, updated_at from contracts where task_id = ${job.taskId} order by origin_id`, contractsAfterFirst);
+      const [logs] = await sql()<{ n: number }[]>`select count(*)::int as n from run_logs where run_id = ${first.id}::uuid and action = 'updated'`;
+      assert.equal(logs!.n, changed);
+    } finally {
+      await pools.closeAll();
+    }
+  });
+
   test('a page read ahead is mapped while the page before it is written, and its import maps it no more', async () => {
     const { source, job } = await setUp('mapped_ahead');
     const runId = randomUUID();
