@@ -213,5 +213,16 @@ describe('export alongside synchronisation', () => {
       select count(*)::int as written from contracts where task_id = ${job.taskId} and target_hash is not null and synced_origin_hash = origin_hash`;
     assert.equal(contracts!.written, records);
     assert.deepEqual(await exportsOf(job.taskId), []);
+
+    // Looked up again (in slices, the page being large): only the objects that changed, wherever
+    // they are on the page, are written.
+    const changedIds = [1, Math.floor(records / 2) + 1, records - 1];
+    source.setRecords(renamed(source.records, changedIds));
+    const second = await runJob(job);
+    assert.equal(second.entityRuns[0].changedRecordCount, String(changedIds.length));
+    assert.equal(second.entityRuns[0].unchangedRecordCount, String(records - changedIds.length));
+    const renamedNames = await namesIn(job.table);
+    for (const r of source.records) assert.equal(renamedNames.get(String(r.id)), r.name);
+    for (const id of changedIds) assert.match(renamedNames.get(String(id))!, / II$/);
   });
 });
