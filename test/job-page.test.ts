@@ -279,35 +279,38 @@ describe('a job page in one activity', () => {
     );
   });
 
+  /** The engine's activities on pools of their own, as a worker holds them, for calling one directly. */
+  async function withActivities(use: (activities: ReturnType<typeof createActivities>) => Promise<void>): Promise<void> {
+    const pools = new ConnectionPools();
+    try {
+      await use(createActivities({ database: stack.database, secretBox: stack.deps.secretBox, pools, temporal: stack.env.client }));
+    } finally {
+      await pools.closeAll();
+    }
+  }
+
+  const contractTimes = (taskId: number) => sql()`select origin_id, updated_at from contracts where task_id = ${taskId} order by origin_id`;
+
   test('an attempt retried after the page committed answers the first attempt’s outcome and reads nothing again', async () => {
     const { source, job } = await setUp('retried_after_commit');
     const first = await runJob(job);
     source.setRecords(source.records.map((r) => (Number(r.id) <= 3 ? { ...r, name: `${String(r.name)} (new)` } : r)));
 
-    const pools = new ConnectionPools();
-    try {
-      const activities = createActivities({
-        database: stack.database,
-        secretBox: stack.deps.secretBox,
-        pools,
-        temporal: stack.env.client,
-      });
+    await withActivities(async (activities) => {
       const args = { runId: first.id, taskId: job.taskId, pageNo: 0, cursor: null, pageSize: BATCH, since: null, dryRun: false, synchronise: true };
       const pageZero = () => source.requests.filter((r) => new URL(r, source.url).searchParams.get('page') === '1').length;
       const requestsBefore = pageZero();
       const once = (await new MockActivityEnvironment().run(activities.importPage, args)) as ImportPageResult;
       assert.deepEqual({ ...once.synchronised }, { created: 0, changed: 3, unchanged: BATCH - 3, failed: 0, queued: 0 });
-      const contractsAfterFirst = await sql()`select origin_id, updated_at from contracts where task_id = ${job.taskId} order by origin_id`;
+      const contractsAfterFirst = await contractTimes(job.taskId);
 
       const again = await new MockActivityEnvironment().run(activities.importPage, args);
       assert.deepEqual(again, once);
       assert.equal(pageZero() - requestsBefore, 1, 'the source page was read by the first attempt only');
-      assert.deepEqual(await sql()`select origin_id, updated_at from contracts where task_id = ${job.taskId} order by origin_id`, contractsAfterFirst);
+      assert.deepEqual(await contractTimes(job.taskId), contractsAfterFirst);
       const [logs] = await sql()<{ n: number }[]>`select count(*)::int as n from run_logs where run_id = ${first.id}::uuid and action = 'updated'`;
       assert.equal(logs!.n, 3);
-    } finally {
-      await pools.closeAll();
-    }
+    });
   });
 
   test('an import of several pages retried after they committed answers their outcomes, page by page, and reads nothing again', async () => {
@@ -316,14 +319,7 @@ describe('a job page in one activity', () => {
     // Every page changes, so each one writes something its retry must not write again.
     source.setRecords(source.records.map((r) => (Number(r.id) % BATCH <= 2 ? { ...r, name: `${String(r.name)} (new)` } : r)));
 
-    const pools = new ConnectionPools();
-    try {
-      const activities = createActivities({
-        database: stack.database,
-        secretBox: stack.deps.secretBox,
-        pools,
-        temporal: stack.env.client,
-      });
+    await withActivities(async (activities) => {
       const pages = Math.ceil(RECORDS / BATCH);
       const args = { runId: first.id, taskId: job.taskId, pageNo: 0, cursor: null, pageSize: BATCH, since: null, dryRun: false, synchronise: true, continueForMs: 60_000, maxPages: pages };
       const once = (await new MockActivityEnvironment().run(activities.importPage, args)) as ImportPageResult;
@@ -331,18 +327,16 @@ describe('a job page in one activity', () => {
       assert.equal(once.nextCursor, null);
       const changed = source.records.filter((r) => Number(r.id) % BATCH <= 2).length;
       assert.deepEqual({ ...once.synchronised }, { created: 0, changed, unchanged: RECORDS - changed, failed: 0, queued: 0 });
-      const contractsAfterFirst = await sql()`select origin_id, updated_at from contracts where task_id = ${job.taskId} order by origin_id`;
+      const contractsAfterFirst = await contractTimes(job.taskId);
       const requestsBefore = source.requests.length;
 
       const again = await new MockActivityEnvironment().run(activities.importPage, args);
       assert.deepEqual(again, once);
       assert.equal(source.requests.length, requestsBefore, 'no page was read again');
-      assert.deepEqual(await sql()`select origin_id, updated_at from contracts where task_id = ${job.taskId} order by origin_id`, contractsAfterFirst);
+      assert.deepEqual(await contractTimes(job.taskId), contractsAfterFirst);
       const [logs] = await sql()<{ n: number }[]>`select count(*)::int as n from run_logs where run_id = ${first.id}::uuid and action = 'updated'`;
       assert.equal(logs!.n, changed);
-    } finally {
-      await pools.closeAll();
-    }
+    });
   });
 
   test('a page read ahead is mapped while the page before it is written, and its import maps it no more', async () => {
