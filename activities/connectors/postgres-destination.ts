@@ -105,7 +105,7 @@ export async function ensureDestinationTable(
   options: EnsureTableOptions = { alterSchema: true, softDelete: false },
 ): Promise<DestinationTable> {
   const types = new Map<string, string | undefined>();
-  // Without Object.entries: a page's rows would each allocate an array of pairs, per page.
+  // Not Object.entries: that allocates an array of pairs for every row of the page.
   for (const row of rows) {
     for (const field in row) {
       if (!Object.hasOwn(row, field) || OWN_COLUMNS.has(field) || types.get(field) !== undefined) continue;
