@@ -12,7 +12,7 @@ import { hashObject } from '../hashing';
 import { mapRecords, type MappedRecord } from '../map-records';
 import { analyzeAsTablesGrow, IMPORT_TABLES } from '../statistics';
 import { actionByContract, settledContract } from './contract-rules';
-import { lookUpAhead, recordedPageResult, synchroniseImportedPage, synchronisesWithImport, type SynchronisedPage, type UnsettledObject } from './job-page';
+import { lookUpAhead, recordedPageResult, recordedResult, synchroniseImportedPage, synchronisesWithImport, type SynchronisedPage, type UnsettledObject } from './job-page';
 import type { RunLogEntry, RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 
@@ -152,9 +152,7 @@ export async function importPage(
  */
 async function nextPageStatus(sql: Sql, page: PageRef): Promise<{ paused: boolean; recorded: ImportPageResult | undefined }> {
   const [status] = await sql<{ paused: boolean | null; result: ImportPageResult | null }[]>`
-    select (select paused from runs where id = ${page.runId}::uuid) as paused,
-           (select result from sync_seen_pages
-            where run_id = ${page.runId}::uuid and task_id = ${page.taskId} and page_no = ${page.pageNo} and result is not null) as result`;
+    select (select paused from runs where id = ${page.runId}::uuid) as paused, ${recordedResult(sql, page)} as result`;
   return { paused: status?.paused === true, recorded: status?.result ?? undefined };
 }
 

@@ -21,7 +21,7 @@
 // space and the destination are keyed upserts, a first run's register rows (committed on their
 // own) are met and merged, and the rest was rolled back.
 import { Context } from '@temporalio/activity';
-import type { Sql, Tx } from '../../db/client';
+import type { Fragment, Sql, Tx } from '../../db/client';
 import { copyField, copyRows } from '../../db/copy';
 import type { ConnectionPools, PostgresConnectionConfig } from '../connectors/postgres-destination';
 import type { JsonObject } from '../connectors/types';
@@ -51,12 +51,16 @@ export function synchronisesWithImport(ctx: TaskContext): boolean {
   return !ctx.dryRun && writesAlongsideSynchronisation(ctx);
 }
 
+/** The outcome a committed attempt recorded for this page, as a subquery (null when there is none). */
+export function recordedResult(sql: Sql, page: PageRef): Fragment {
+  return sql`(select result from sync_seen_pages
+    where run_id = ${page.runId}::uuid and task_id = ${page.taskId} and page_no = ${page.pageNo} and result is not null)`;
+}
+
 /** The outcome a committed attempt recorded for this page, if there was one. */
 export async function recordedPageResult(sql: Sql, page: PageRef): Promise<ImportPageResult | undefined> {
-  const [row] = await sql<{ result: ImportPageResult }[]>`
-    select result from sync_seen_pages
-    where run_id = ${page.runId}::uuid and task_id = ${page.taskId} and page_no = ${page.pageNo} and result is not null`;
-  return row?.result;
+  const [row] = await sql<{ result: ImportPageResult | null }[]>`select ${recordedResult(sql, page)} as result`;
+  return row?.result ?? undefined;
 }
 
 /** An object of the page that is not settled, with what the connector space and its contract hold. */
@@ -170,7 +174,7 @@ export async function synchroniseImportedPage(
     const pageRows = decideActions(unsettled, objects, mapped, spaceRows);
     lap('diff');
 
-    const { changes } = writesOf(pageRows);
+    const { changes, logged } = writesOf(pageRows);
     // The register's writes start first (the longest of the page's), while the destination is
     // made ready: what they need of it, they wait for.
     let settlePrepared!: () => void;
@@ -182,6 +186,8 @@ export async function synchroniseImportedPage(
       logs,
       args,
       rows: pageRows,
+      changes,
+      logged,
       prepared,
       async merged() {
         const written = await destinationWritten;
@@ -413,6 +419,9 @@ interface PageWrite {
   logs: RunLogWriter;
   args: PageRef;
   rows: PageRow[];
+  /** Of `rows`, the creates and updates, and what the run log records (see writesOf). */
+  changes: PageRow[];
+  logged: PageRow[];
   /** Settles once the destination has been made ready: the rows it refused have `refused` set. */
   prepared: Promise<void>;
   /** Waits for the destination write; whether it was written. */
@@ -440,13 +449,12 @@ const PAGE_TABLE = 'syncline_page_rows';
  * before the commit.
  */
 async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<ImportPageResult> {
-  const { ctx, logs, args, rows, merged, finish } = page;
+  const { ctx, logs, args, rows, changes, logged, merged, finish } = page;
   const scope = freshScope('register', args);
   if (rows.every((r) => !r.contracted) && !metKeyConflict(scope)) {
     const copied = await copyingFresh(scope, () => copyFreshPage(sql, page));
     if (copied) return copied.value;
   }
-  const { changes, logged } = writesOf(rows);
   return sql.begin(async (tx) => {
     await page.prepared;
     if (logged.length > 0) {
@@ -497,8 +505,7 @@ async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<Imp
  * page is recorded done only once both are. Should only the register's have committed, the retry
  * meets its objects and merges (the merging way takes register rows that are there as they are).
  */
-async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, merged, finish }: PageWrite): Promise<ImportPageResult> {
-  const { changes, logged } = writesOf(rows);
+async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged, merged, finish }: PageWrite): Promise<ImportPageResult> {
   const { successDays, errorDays } = logs.retention;
   // The register's ids and the page's time, drawn before either transaction needs them (a
   // sequence is outside transactions anyway). Asked first, then the register's transaction, then
