@@ -107,6 +107,8 @@ describe('run profiles: one stage each, one engine', () => {
     assert.equal(await count(destination), RECORDS);
     assert.equal(await count('pending_exports', stack.database.sql`status = 'Exported'`), RECORDS);
     assert.equal(await count('contracts', stack.database.sql`target_id is not null and target_hash is not null`), RECORDS);
+    // The synchronisation's run log stays as that run left it: nothing reached the target in it.
+    assert.equal(await count('run_logs', stack.database.sql`action = 'created' and target_id is null`), RECORDS);
   });
 
   test('re-running every stage with no source change writes no row anywhere', async () => {

@@ -59,8 +59,9 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
   // (the write is an idempotent merge), and a concurrent export skips the locked rows.
   type Outcome = { exported: number; failed: number; rejected: Rejected[] } | { failure: Awaited<ReturnType<typeof recordFailure>> };
   const outcome = await sql.begin(async (tx): Promise<Outcome> => {
-    const claimed = await tx<Claimed[]>`
-      select p.id, p.origin_id, p.action, p.attempts + 1 as attempts, r.data, r.hash
+    // run_id: the run that queued the export.
+    const claimed = await tx<(Claimed & { run_id: string })[]>`
+      select p.id, p.run_id, p.origin_id, p.action, p.attempts + 1 as attempts, r.data, r.hash
       from pending_exports p
       -- A lookup per export by the register's key (the limit keeps it from becoming a join).
       left join lateral (select r.data, r.hash from register_objects r where r.id = p.register_object_id limit 1) r on true
@@ -82,7 +83,7 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
     // next run tries them again.
     const refused = new Map(rejected.map((r) => [r.id, r.error]));
     const written = claimed.filter((c) => !refused.has(c.id));
-    const done = JSON.stringify(written.map((c) => ({ id: c.id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
+    const done = JSON.stringify(written.map((c) => ({ id: c.id, run_id: c.run_id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
     if (rejected.length > 0) {
       await tx`
         update pending_exports p set status = 'Failed', attempts = p.attempts + 1, error = x.error, updated_at = now()
@@ -97,6 +98,17 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
           last_action = case when c.target_id is null then 'create' else 'update' end, updated_at = now()
       from jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text, hash text)
       where c.task_id = ${args.taskId} and c.origin_id = x.origin_id and x.action <> 'delete'`;
+    // What this run queued and now wrote (a page whose destination failed as a whole) gets its
+    // target row in this run's log, as a page written while it synchronised has it. Another run's
+    // log stays as that run left it: it says what reached the target in that run.
+    if (written.some((c) => c.run_id === args.runId && c.action !== 'delete')) {
+      await tx`
+        update run_logs l set target_id = x.origin_id
+        from jsonb_to_recordset(${done}::jsonb) as x(run_id uuid, origin_id text, action text)
+        where x.run_id = ${args.runId}::uuid and x.action <> 'delete'
+          and l.run_id = x.run_id and l.task_id = ${args.taskId} and l.origin_id = x.origin_id
+          and l.action in ('created', 'updated') and l.target_id is null`;
+    }
     // The target no longer holds a deleted object: its contract goes, so a return is a create.
     await tx`
       delete from contracts c using jsonb_to_recordset(${done}::jsonb) as x(origin_id text, action text)
