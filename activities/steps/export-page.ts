@@ -83,7 +83,7 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
     // next run tries them again.
     const refused = new Map(rejected.map((r) => [r.id, r.error]));
     const written = claimed.filter((c) => !refused.has(c.id));
-    const done = JSON.stringify(written.map((c) => ({ id: c.id, run_id: c.run_id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
+    const done = JSON.stringify(written.map((c) => ({ id: c.id, origin_id: c.origin_id, action: c.action, hash: c.hash })));
     if (rejected.length > 0) {
       await tx`
         update pending_exports p set status = 'Failed', attempts = p.attempts + 1, error = x.error, updated_at = now()
@@ -101,13 +101,12 @@ export async function exportPage(sql: Sql, pools: ConnectionPools, logs: RunLogW
     // What this run queued and now wrote (a page whose destination failed as a whole) gets its
     // target row in this run's log, as a page written while it synchronised has it. Another run's
     // log stays as that run left it: it says what reached the target in that run.
-    if (written.some((c) => c.run_id === args.runId && c.action !== 'delete')) {
+    const landedHere = written.filter((c) => c.run_id === args.runId && c.action !== 'delete').map((c) => c.origin_id);
+    if (landedHere.length > 0) {
       await tx`
-        update run_logs l set target_id = x.origin_id
-        from jsonb_to_recordset(${done}::jsonb) as x(run_id uuid, origin_id text, action text)
-        where x.run_id = ${args.runId}::uuid and x.action <> 'delete'
-          and l.run_id = x.run_id and l.task_id = ${args.taskId} and l.origin_id = x.origin_id
-          and l.action in ('created', 'updated') and l.target_id is null`;
+        update run_logs set target_id = origin_id
+        where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and origin_id = any(${landedHere}::text[])
+          and action in ('created', 'updated') and target_id is null`;
     }
     // The target no longer holds a deleted object: its contract goes, so a return is a create.
     await tx`
