@@ -1,10 +1,15 @@
 // Per-object run log entries: kept for their retention (failures longer than successes), pruned
-// after it, and the retention comes from the environment through config.ts.
+// after it, and the retention comes from the environment through config.ts; a run's log is read
+// page by page through its own entries only.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { Client } from '@temporalio/client';
 import { createRunLogWriter } from '../activities/run-logs';
+import { createApp } from '../api/app';
+import { runLogPage } from '../api/routes/runs/logs';
 import { ConfigError, loadConfig } from '../config';
+import { createSecretBox } from '../db/secrets';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 
 let database: TestDatabase;
@@ -17,8 +22,8 @@ after(async () => {
   await database?.drop();
 });
 
-test('entries expire after their retention: successes and failures each by their own', async () => {
-  const { sql } = database;
+/** A finished run of a run profile of its own, for log entries to belong to. */
+async function insertRun(sql: TestDatabase['sql']): Promise<string> {
   const [workspace] = await sql<{ id: number }[]>`insert into workspaces (name) values ('logs') returning id`;
   const [system] = await sql<{ id: number }[]>`
     insert into connected_systems (workspace_id, name, connector_type, config) values (${workspace!.id}, 'f', 'file', '{"directory":"/tmp"}') returning id`;
@@ -26,6 +31,12 @@ test('entries expire after their retention: successes and failures each by their
     insert into run_profiles (connected_system_id, name, run_type) values (${system!.id}, 'p', 'FullImport') returning id`;
   const runId = randomUUID();
   await sql`insert into runs (id, workspace_id, run_profile_id, connected_system_id, run_type, state, trigger, workflow_id) values (${runId}::uuid, ${workspace!.id}, ${profile!.id}, ${system!.id}, 'FullImport', 'SUCCEEDED', 'MANUAL', 'test')`;
+  return runId;
+}
+
+test('entries expire after their retention: successes and failures each by their own', async () => {
+  const { sql } = database;
+  const runId = await insertRun(sql);
 
   // Successes kept 0 days (already expired), failures 30 days.
   const writer = createRunLogWriter(sql, { successDays: 0, errorDays: 30 });
@@ -50,3 +61,71 @@ test('retention is read from RUN_LOG_SUCCESS_DAYS and RUN_LOG_ERROR_DAYS, with d
   assert.deepEqual(loadConfig({ RUN_LOG_SUCCESS_DAYS: '2', RUN_LOG_ERROR_DAYS: '90' }).runLogRetention, { successDays: 2, errorDays: 90 });
   assert.throws(() => loadConfig({ RUN_LOG_ERROR_DAYS: 'forever' }), (err: unknown) => err instanceof ConfigError && /RUN_LOG_ERROR_DAYS/.test(err.message));
 });
+
+test("a run's log is read page by page in id order through the run's own entries, not the older runs'", async () => {
+  const { sql } = database;
+  const [older, run, beside] = [await insertRun(sql), await insertRun(sql), await insertRun(sql)];
+  await sql`
+    insert into run_logs (run_id, task_id, origin_id, action, expires_at)
+    select ${older}::uuid, 1, i::text, 'created', now() + interval '7 days' from generate_series(1, 50000) i`;
+  // The run's entries interleave with those of a run beside it, as two runs logging at once do.
+  await sql`
+    insert into run_logs (run_id, task_id, origin_id, target_id, action, error, expires_at)
+    select case when i % 2 = 0 then ${run}::uuid else ${beside}::uuid end, 2, 'o' || i,
+           case when i % 5 = 0 then null else 't' || i end,
+           case when i % 5 = 0 then 'failed' else 'updated' end,
+           case when i % 5 = 0 then 'refused ' || i end, now() + interval '30 days'
+    from generate_series(1, 500) i order by i`;
+  await sql`analyze run_logs`;
+
+  const client = new Client(); // connects lazily: the logs route never reaches Temporal
+  try {
+    const app = createApp({ db: database.db, temporal: { client, taskQueue: 'logs-test' }, secretBox: createSecretBox('test-secret-key-0123456789'), log: () => {} });
+    const read = async (query: string) => {
+      const seen: { id: number; originId: string; action: string; error: string | null }[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await app.request(`/api/v1/runs/${run}/logs?limit=40${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        assert.equal(res.status, 200);
+        const body = (await res.json()) as { items: typeof seen; nextCursor: string | null };
+        seen.push(...body.items);
+        cursor = body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const all = await read('');
+    assert.deepEqual(
+      all.map((e) => e.originId),
+      Array.from({ length: 250 }, (_, k) => `o${2 * (k + 1)}`),
+    );
+    assert.ok(all.every((e, k) => k === 0 || e.id > all[k - 1]!.id), 'entries come in id order');
+    const failed = await read('&action=failed');
+    assert.deepEqual(
+      failed.map((e) => [e.originId, e.error]),
+      Array.from({ length: 50 }, (_, k) => [`o${10 * (k + 1)}`, `refused ${10 * (k + 1)}`]),
+    );
+  } finally {
+    await client.connection.close().catch(() => {});
+  }
+
+  // The first page is a range of the run's key: no older run's entry is read and dropped, nothing sorted.
+  const first = runLogPage(database.db, { runId: run, limit: 41 }).toSQL();
+  const [{ 'QUERY PLAN': plans }] = (await sql.unsafe(`explain (analyze, format json) ${first.sql}`, first.params as never[])) as unknown as [{ 'QUERY PLAN': [{ Plan: PlanNode }] }];
+  const nodes: PlanNode[] = [];
+  const walk = (node: PlanNode) => (nodes.push(node), node.Plans?.forEach(walk));
+  walk(plans[0].Plan);
+  const scan = nodes.find((n) => n['Relation Name'] === 'run_logs');
+  assert.ok(scan, JSON.stringify(plans));
+  assert.equal(scan['Node Type'], 'Index Scan', JSON.stringify(plans));
+  assert.match(scan['Index Cond'] ?? '', /run_id/, JSON.stringify(plans));
+  assert.equal(scan['Rows Removed by Filter'] ?? 0, 0, JSON.stringify(plans));
+  assert.ok(!nodes.some((n) => n['Node Type'] === 'Sort'), JSON.stringify(plans));
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Cond'?: string;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}

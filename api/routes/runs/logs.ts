@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { runLogs, runs } from '../../../db/schema';
+import type { Db } from '../../../db/client';
+import { runLogs, runs, type RunLogAction } from '../../../db/schema';
 import type { AppDeps, Router } from '../../app';
 import { errorResponses, notFound } from '../../errors';
 import { decodeIdCursor, idPage, ListQuery, listOf } from '../../schemas';
@@ -29,6 +30,20 @@ export const route = createRoute({
   responses: { 200: { description: 'Log entries by id', content: { 'application/json': { schema: listOf(RunLogSchema) } } }, ...errorResponses },
 });
 
+/**
+ * One page of a run's log in id order: a range of the run's key (run_id, id), so a run's first
+ * page reads none of the other runs' entries.
+ */
+export function runLogPage(db: Db, page: { runId: string; action?: RunLogAction; after?: number; limit: number }) {
+  const { runId, action, after, limit } = page;
+  return db
+    .select()
+    .from(runLogs)
+    .where(and(eq(runLogs.runId, runId), action ? eq(runLogs.action, action) : undefined, after === undefined ? undefined : gt(runLogs.id, after)))
+    .orderBy(asc(runLogs.id))
+    .limit(limit);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function register(app: Router, deps: AppDeps) {
@@ -37,13 +52,7 @@ export function register(app: Router, deps: AppDeps) {
     const { limit, cursor, action } = c.req.valid('query');
     const [run] = UUID.test(runId) ? await deps.db.select({ id: runs.id }).from(runs).where(eq(runs.id, runId)) : [];
     if (!run) throw notFound('Run', runId);
-    const after = decodeIdCursor(cursor);
-    const rows = await deps.db
-      .select()
-      .from(runLogs)
-      .where(and(eq(runLogs.runId, runId), action ? eq(runLogs.action, action) : undefined, after === undefined ? undefined : gt(runLogs.id, after)))
-      .orderBy(asc(runLogs.id))
-      .limit(limit + 1);
+    const rows = await runLogPage(deps.db, { runId, action, after: decodeIdCursor(cursor), limit: limit + 1 });
     const view = (r: typeof runLogs.$inferSelect) => ({
       id: r.id,
       taskId: r.taskId,
