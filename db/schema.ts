@@ -325,11 +325,15 @@ export const registerObjects = pgTable(
   (t) => [uniqueIndex('register_objects_key').on(t.workspaceId, t.objectType, t.externalKey)],
 );
 
-/** Link of one origin object (per task) to its register object and its target row. */
+/**
+ * Link of one origin object (per task) to its register object and its target row. Keyed by
+ * (task, id): a task's contracts are listed in id order, and keyed by id alone the first page of
+ * a task's list walked the contracts of every task created before it.
+ */
 export const contracts = pgTable(
   'contracts',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint('id', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
     /** Deleted with its task by a trigger, not a foreign key: see migration 0009. */
     taskId: integer('task_id').notNull(),
     originId: text('origin_id').notNull(),
@@ -351,7 +355,7 @@ export const contracts = pgTable(
     lastAction: text('last_action').$type<'create' | 'update' | 'delete'>(),
     ...timestamps,
   },
-  (t) => [uniqueIndex('contracts_task_origin_key').on(t.taskId, t.originId)],
+  (t) => [primaryKey({ name: 'contracts_pkey', columns: [t.taskId, t.id] }), uniqueIndex('contracts_task_origin_key').on(t.taskId, t.originId)],
 );
 
 /**
