@@ -3,25 +3,22 @@
 // and forgotten one by one by their id.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client } from '@temporalio/client';
-import { createApp, type Router } from '../api/app';
 import { contractPage } from '../api/routes/contracts/list';
-import { createSecretBox } from '../db/secrets';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { executedPlan, readsByIndexRange } from './helpers/plan';
+import { databaseOnlyApp, readEveryPage } from './helpers/stack';
 
 let database: TestDatabase;
-let client: Client;
-let app: Router;
+let api: ReturnType<typeof databaseOnlyApp>;
 
 before(async () => {
   database = await createTestDatabase();
-  client = new Client(); // connects lazily: the contract routes of a job with no live run never reach Temporal
-  app = createApp({ db: database.db, temporal: { client, taskQueue: 'contracts-test' }, secretBox: createSecretBox('test-secret-key-0123456789'), log: () => {} });
+  // The contract routes of a job with no live run never reach Temporal.
+  api = databaseOnlyApp(database);
 });
 
 after(async () => {
-  await client?.connection.close().catch(() => {});
+  await api?.close();
   await database?.drop();
 });
 
@@ -44,18 +41,9 @@ test("a task's contracts are read page by page in id order through the task's ow
     select case when i % 2 = 0 then ${task}::int else ${beside}::int end, 'o' || i, 'h' || i, 't' || i from generate_series(1, 300) i order by i`;
   await sql`analyze contracts`;
 
-  const list = async () => {
-    const seen: { id: number; taskId: number; originId: string; targetId: string | null }[] = [];
-    let cursor: string | null = null;
-    do {
-      const res = await app.request(`/api/v1/jobs/${job!.id}/tasks/${task}/contracts?limit=40${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      assert.equal(res.status, 200);
-      const body = (await res.json()) as { items: typeof seen; nextCursor: string | null };
-      seen.push(...body.items);
-      cursor = body.nextCursor;
-    } while (cursor);
-    return seen;
-  };
+  const { app } = api;
+  type Listed = { id: number; taskId: number; originId: string; targetId: string | null };
+  const list = () => readEveryPage<Listed>(app, `/api/v1/jobs/${job!.id}/tasks/${task}/contracts?limit=40`);
   const all = await list();
   assert.deepEqual(
     all.map((c) => [c.taskId, c.originId, c.targetId]),

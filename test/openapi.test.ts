@@ -3,27 +3,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { Client } from '@temporalio/client';
-import { createApp, type Router } from '../api/app';
-import { createSecretBox } from '../db/secrets';
+import type { Router } from '../api/app';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { databaseOnlyApp } from './helpers/stack';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 describe('OpenAPI document', () => {
   let database: TestDatabase;
   let app: Router;
-  let client: Client;
+  let close: () => Promise<void>;
 
   before(async () => {
     database = await createTestDatabase();
-    // A lazily connecting client: serving the document never reaches Temporal.
-    client = new Client();
-    app = createApp({ db: database.db, temporal: { client, taskQueue: 'openapi-test' }, secretBox: createSecretBox('test-secret-key-0123456789'), log: () => {} });
+    // Serving the document never reaches Temporal.
+    ({ app, close } = databaseOnlyApp(database));
   });
 
   after(async () => {
-    await client.connection.close().catch(() => {});
+    await close?.();
     await database?.drop();
   });
 

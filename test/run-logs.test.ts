@@ -4,14 +4,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { Client } from '@temporalio/client';
 import { createRunLogWriter } from '../activities/run-logs';
-import { createApp } from '../api/app';
 import { runLogPage } from '../api/routes/runs/logs';
 import { ConfigError, loadConfig } from '../config';
-import { createSecretBox } from '../db/secrets';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { executedPlan, readsByIndexRange } from './helpers/plan';
+import { databaseOnlyApp, readEveryPage } from './helpers/stack';
 
 let database: TestDatabase;
 
@@ -79,34 +77,22 @@ test("a run's log is read page by page in id order through the run's own entries
     from generate_series(1, 500) i order by i`;
   await sql`analyze run_logs`;
 
-  const client = new Client(); // connects lazily: the logs route never reaches Temporal
+  const { app, close } = databaseOnlyApp(database);
   try {
-    const app = createApp({ db: database.db, temporal: { client, taskQueue: 'logs-test' }, secretBox: createSecretBox('test-secret-key-0123456789'), log: () => {} });
-    const read = async (query: string) => {
-      const seen: { id: number; originId: string; action: string; error: string | null }[] = [];
-      let cursor: string | null = null;
-      do {
-        const res = await app.request(`/api/v1/runs/${run}/logs?limit=40${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-        assert.equal(res.status, 200);
-        const body = (await res.json()) as { items: typeof seen; nextCursor: string | null };
-        seen.push(...body.items);
-        cursor = body.nextCursor;
-      } while (cursor);
-      return seen;
-    };
-    const all = await read('');
+    type Entry = { id: number; originId: string; action: string; error: string | null };
+    const all = await readEveryPage<Entry>(app, `/api/v1/runs/${run}/logs?limit=40`);
     assert.deepEqual(
       all.map((e) => e.originId),
       Array.from({ length: 250 }, (_, k) => `o${2 * (k + 1)}`),
     );
     assert.ok(all.every((e, k) => k === 0 || e.id > all[k - 1]!.id), 'entries come in id order');
-    const failed = await read('&action=failed');
+    const failed = await readEveryPage<Entry>(app, `/api/v1/runs/${run}/logs?limit=40&action=failed`);
     assert.deepEqual(
       failed.map((e) => [e.originId, e.error]),
       Array.from({ length: 50 }, (_, k) => [`o${10 * (k + 1)}`, `refused ${10 * (k + 1)}`]),
     );
   } finally {
-    await client.connection.close().catch(() => {});
+    await close();
   }
 
   // The first page is a range of the run's key: no older run's entry is read and dropped, nothing sorted.

@@ -5,7 +5,6 @@ import type { Sql } from '../../db/client';
 export interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
-  'Index Name'?: string;
   'Index Cond'?: string;
   'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
@@ -23,7 +22,7 @@ export async function executedPlan(sql: Sql, query: { sql: string; params: unkno
   return nodes;
 }
 
-/** Asserts the plan reads `table` by an index range on `column`, dropping no row by a filter and sorting nothing. */
+/** Why the plan does not read `table` by an index range on `column` alone (a row dropped by a filter, a sort), or undefined when it does. */
 export function readsByIndexRange(nodes: PlanNode[], table: string, column: string): string | undefined {
   const text = JSON.stringify(nodes.map(({ Plans: _children, ...node }) => node));
   const scan = nodes.find((n) => n['Relation Name'] === table);

@@ -2,6 +2,7 @@
 import './quiet-runtime';
 // database, a Syncline worker on its own task queue, and the API app (called with app.request()).
 import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { ConnectionPools } from '../../activities/connectors/postgres-destination';
@@ -70,6 +71,16 @@ export async function startTestStack(): Promise<TestStack> {
   };
 }
 
+/**
+ * The API app over a test database alone, for routes that never reach Temporal: its client
+ * connects lazily, so it never does. `close` ends the client, not the database.
+ */
+export function databaseOnlyApp(database: TestDatabase): { app: Router; close(): Promise<void> } {
+  const client = new Client();
+  const app = createApp({ db: database.db, temporal: { client, taskQueue: 'database-only' }, secretBox: createSecretBox('test-secret-key-0123456789'), log: () => {} });
+  return { app, close: () => client.connection.close().catch(() => {}) };
+}
+
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
@@ -98,4 +109,17 @@ export async function waitForRun(app: Router, runId: string, opts: { timeoutMs?:
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${body.state} after ${opts.timeoutMs ?? 60_000} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Every item of a keyset-paged list (`path` already has its query, limit included), page by page until nextCursor is null. */
+export async function readEveryPage<T = any>(app: Router, path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: ApiResponse<{ items: T[]; nextCursor: string | null }> = await call(app, 'GET', `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (page.status !== 200) throw new Error(`GET ${path} answered ${page.status}: ${JSON.stringify(page.body)}`);
+    items.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return items;
 }
