@@ -51,16 +51,16 @@ describe('a job page in one activity', () => {
   }
 
   /**
-   * Makes the next statement that writes `table` fail once (a statement trigger), as a lost
-   * connection would; the function it returns removes the trigger and says how many statements came.
+   * Makes the next statement that writes `table` (or the `at`-th from now) fail once (a statement
+   * trigger), as a lost connection would; the function it returns removes the trigger and says how many statements came.
    */
-  async function failOnce(table: string, event: 'insert' | 'update' = 'insert'): Promise<() => Promise<number>> {
+  async function failOnce(table: string, event: 'insert' | 'update' = 'insert', at = 1): Promise<() => Promise<number>> {
     const name = `fail_once_${table}`;
     await sql().unsafe(`
       create sequence ${name};
       create function ${name}() returns trigger language plpgsql as $$
       begin
-        if nextval('${name}') = 1 then raise exception '${table} is briefly unavailable'; end if;
+        if nextval('${name}') = ${at} then raise exception '${table} is briefly unavailable'; end if;
         return null;
       end $$;
       create trigger ${name} before ${event} on ${table} for each statement execute function ${name}();`);
@@ -154,6 +154,97 @@ describe('a job page in one activity', () => {
     );
     const [row] = await sql()<{ name: string }[]>`select name from ${sql()(job.table)} where _syncline_id = '100'`;
     assert.equal(row!.name, twice.name);
+  });
+
+  // Seven pages: from page 4 on, a page's writes start while the page before writes its contracts
+  // and run log (pages 1 and 3 analyze tables as they end, and the pages after them wait).
+  const OVERLAPPING_PAGES = 7;
+
+  test('an object on two pages that may overlap waits for the first to commit: created once, then changed', async () => {
+    // Page 4 ends with record 500; page 5 starts with it again, changed.
+    const records = generateRecords(OVERLAPPING_PAGES * BATCH - 1);
+    const twice = { ...records[499]!, name: `${String(records[499]!.name)} again` };
+    const source = await startSourceServer({ records: [...records.slice(0, 500), twice, ...records.slice(500)] });
+    servers.push(source);
+    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table: 'overlapping_pages' });
+    const run = await runJob(job);
+    const entity = run.entityRuns[0];
+    assert.deepEqual(
+      { created: entity.newRecordCount, changed: entity.changedRecordCount, extracted: entity.extractedRecordCount },
+      { created: String(records.length), changed: '1', extracted: String(records.length + 1) },
+    );
+    const [row] = await sql()<{ name: string }[]>`select name from ${sql()(job.table)} where _syncline_id = '500'`;
+    assert.equal(row!.name, twice.name);
+    const [counts] = await sql()<{ contracts: number; written: number; logs: number }[]>`
+      select (select count(*)::int from contracts where task_id = ${job.taskId}) as contracts,
+        (select count(*)::int from contracts where task_id = ${job.taskId} and synced_origin_hash = origin_hash and target_id = origin_id) as written,
+        (select count(*)::int from run_logs where run_id = ${run.id}::uuid) as logs`;
+    assert.deepEqual({ ...counts }, { contracts: records.length, written: records.length, logs: records.length + 1 });
+  });
+
+  test('a page’s run log fails while the next page is writing: the next page commits on its own, the retry does the first again and answers the other, each object once', async () => {
+    const source = await startSourceServer({ records: generateRecords(OVERLAPPING_PAGES * BATCH) });
+    servers.push(source);
+    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table: 'overlapping_fail' });
+    // Page 4's run log (the fifth) takes a second, then fails; each connector-space write records
+    // when it came, on a sequence no rollback undoes.
+    await sql().unsafe(`
+      create sequence write_order; create sequence run_log_writes; create sequence failed_at;
+      create table space_writes (n bigint not null);
+      create function slow_failing_run_log() returns trigger language plpgsql as $$
+      begin
+        if nextval('run_log_writes') = 5 then
+          perform pg_sleep(1);
+          perform setval('failed_at', nextval('write_order'));
+          raise exception 'run_logs is briefly unavailable';
+        end if;
+        return null;
+      end $$;
+      create function record_space_write() returns trigger language plpgsql as $$
+      begin insert into space_writes values (nextval('write_order')); return null; end $$;
+      create trigger slow_failing_run_log before insert on run_logs for each statement execute function slow_failing_run_log();
+      create trigger record_space_write after insert on connector_space_objects for each statement execute function record_space_write();`);
+    // One import of every page, as the workflow's first would be given them with time enough.
+    const runId = randomUUID();
+    const args: ImportPageArgs = { runId, taskId: job.taskId, pageNo: 0, cursor: null, pageSize: BATCH, since: null, dryRun: false, synchronise: true, continueForMs: 60_000, maxPages: OVERLAPPING_PAGES };
+    let retried: ImportPageResult;
+    let spaceWrites: number[];
+    let failedAt: number;
+    try {
+      await withActivities(async (activities) => {
+        await assert.rejects(new MockActivityEnvironment().run(activities.importPage, args), /run_logs is briefly unavailable/);
+        retried = (await new MockActivityEnvironment().run(activities.importPage, args)) as ImportPageResult;
+      });
+      spaceWrites = (await sql()<{ n: string }[]>`select n::text from space_writes order by n`).map((r) => Number(r.n));
+      const [failed] = await sql()<{ n: string }[]>`select last_value::text as n from failed_at`;
+      failedAt = Number(failed!.n);
+    } finally {
+      await sql().unsafe(`
+        drop trigger slow_failing_run_log on run_logs; drop trigger record_space_write on connector_space_objects;
+        drop function slow_failing_run_log(); drop function record_space_write();
+        drop table space_writes; drop sequence write_order; drop sequence run_log_writes; drop sequence failed_at;`);
+    }
+    // Each page wrote the connector space once (the retry of page 4 found its objects there).
+    assert.equal(spaceWrites.length, OVERLAPPING_PAGES);
+    assert.ok(spaceWrites[5]! < failedAt, `page 5 wrote the connector space while page 4 wrote its run log (${spaceWrites.join(', ')}; failed at ${failedAt})`);
+
+    const total = OVERLAPPING_PAGES * BATCH;
+    // The retry answers the committed pages' outcomes and does page 4 again: the whole import, once.
+    assert.equal(retried!.pages, OVERLAPPING_PAGES);
+    assert.equal(retried!.nextCursor, null);
+    assert.deepEqual({ ...retried!.synchronised }, { created: total, changed: 0, unchanged: 0, failed: 0, queued: 0 });
+    const [counts] = await sql()<{ logs: number; distinct_logs: number; contracts: number; linked: number; register: number; space: number; rows: number }[]>`
+      select
+        (select count(*)::int from run_logs where run_id = ${runId}::uuid and action = 'created') as logs,
+        (select count(distinct origin_id)::int from run_logs where run_id = ${runId}::uuid and action = 'created') as distinct_logs,
+        (select count(*)::int from contracts where task_id = ${job.taskId}) as contracts,
+        (select count(*)::int from contracts k join register_objects r on r.id = k.register_object_id and r.external_key = k.origin_id
+          where k.task_id = ${job.taskId} and k.target_id = k.origin_id) as linked,
+        (select count(*)::int from register_objects where workspace_id = ${job.workspaceId}) as register,
+        (select count(*)::int from connector_space_objects
+          where connected_system_id = (select source_connection_id from jobs where id = ${job.jobId})) as space,
+        (select count(*)::int from ${sql()(job.table)}) as rows`;
+    assert.deepEqual({ ...counts }, { logs: total, distinct_logs: total, contracts: total, linked: total, register: total, space: total, rows: total });
   });
 
   /**

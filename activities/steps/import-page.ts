@@ -10,9 +10,9 @@ import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
 import { hashObject } from '../hashing';
 import { mapRecords, type MappedRecord } from '../map-records';
-import { analyzeAsTablesGrow, IMPORT_TABLES } from '../statistics';
+import { analyzeAsTablesGrow, IMPORT_TABLES, tablesDoubled } from '../statistics';
 import { actionByContract, settledContract } from './contract-rules';
-import { lookUpAhead, recordedPageResult, recordedResult, synchroniseImportedPage, synchronisesWithImport, type SynchronisedPage, type UnsettledObject } from './job-page';
+import { lookUpAhead, recordedPageResult, recordedResult, sharesObjects, synchroniseImportedPage, synchronisesWithImport, type SynchronisedPage, type UnsettledObject } from './job-page';
 import type { RunLogEntry, RunLogWriter } from '../run-logs';
 import type { TaskContext } from '../task-context';
 
@@ -114,21 +114,7 @@ export async function importPage(
 ): Promise<ImportPageResult> {
   // A job page whose destination can be written as it synchronises runs every step here, and the
   // import goes on with the next pages for a while.
-  if (args.synchronise === true && synchronisesWithImport(ctx)) {
-    const started = Date.now();
-    const signal = Context.current().cancellationSignal;
-    let result = (await recordedPageResult(sql, args)) ?? (await importWholePage(sql, pools, logs, ctx, args, prefetcher));
-    for (let pages = 1; ; pages++) {
-      const cursor = result.nextCursor;
-      const more = args.continueForMs !== undefined && Date.now() - started < args.continueForMs && pages < Math.min(args.maxPages ?? 1, MAX_PAGES_PER_IMPORT);
-      // A cancelled or paused run stops at this page boundary, as it would between imports.
-      if (cursor === null || !more || signal.aborted) return { ...result, pages };
-      const next = { ...args, pageNo: args.pageNo + pages, cursor };
-      const { paused, recorded } = await nextPageStatus(sql, next);
-      if (paused) return { ...result, pages };
-      result = addPages(result, recorded ?? (await importWholePage(sql, pools, logs, ctx, next, prefetcher)));
-    }
-  }
+  if (args.synchronise === true && synchronisesWithImport(ctx)) return importJobPages(sql, pools, logs, ctx, args, prefetcher);
 
   const { page, rows } = await readImportPage(pools, logs, ctx, args, prefetcher);
   const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, logs, ctx, args, rows);
@@ -156,10 +142,97 @@ async function nextPageStatus(sql: Sql, page: PageRef): Promise<{ paused: boolea
   return { paused: status?.paused === true, recorded: status?.result ?? undefined };
 }
 
-/** One job page, every step (a committed attempt's outcome for it was looked for already). */
-async function importWholePage(sql: Sql, pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, prefetcher?: PagePrefetcher): Promise<ImportPageResult> {
-  const hashed = await readImportPage(pools, logs, ctx, args, prefetcher, lookUpAhead(sql, ctx));
-  return synchroniseImportedPage(sql, pools, logs, ctx, args, hashed);
+/** A job page of an import, under way. */
+interface PageUnderWay {
+  /** The page as read from the source, once it has been. */
+  read?: HashedPage;
+  /** Its outcome, once every write of the page has committed. */
+  done: Promise<ImportPageResult>;
+  /** Settles once only the page's contracts, run log and outcome are left to write, or it has ended. */
+  recordingLeft: Promise<void>;
+  /** Set as the page ends, and as it fails. */
+  ended?: boolean;
+  failed?: boolean;
+}
+
+/**
+ * Job pages, every step, from `args` on: one page, or more with `continueForMs`. A page's writes
+ * start while the page before it writes its contracts and run log, when the two share no object:
+ * traced page by page in a first run, that last part took about a third of a page's 450 ms, one
+ * connection writing while the worker and the other core waited. Every page still commits on its
+ * own and records its outcome as it does, so a retry after a failure of either answers the
+ * committed one's outcome and does the other again.
+ */
+async function importJobPages(sql: Sql, pools: ConnectionPools, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, prefetcher?: PagePrefetcher): Promise<ImportPageResult> {
+  const started = Date.now();
+  const signal = Context.current().cancellationSignal;
+  // The pages whose writes have started and not yet all committed: a page read ahead that shares
+  // an object with one of them is not looked up ahead.
+  const writing = new Set<HashedPage>();
+  const lookUp = lookUpAhead(sql, ctx, () => writing);
+  const start = (page: ImportPageArgs, before: PageUnderWay | undefined): PageUnderWay => {
+    let reachRecording!: () => void;
+    const underWay: PageUnderWay = { recordingLeft: new Promise<void>((resolve) => (reachRecording = resolve)), done: Promise.resolve(undefined!) };
+    underWay.done = (async () => {
+      // Read while the page before still writes, it holds one page fewer ahead: as many pages as
+      // before are in memory at once.
+      const hashed = await readImportPage(pools, logs, ctx, page, prefetcher, lookUp, before && !before.ended ? 1 : 2);
+      underWay.read = hashed;
+      // An object on both pages is looked up once the page before has committed it; and a page
+      // that analyzes tables as it ends (see analyzeAsTablesGrow) must not meet the uncommitted
+      // rows of the page before.
+      if (before?.read && (sharesObjects(before.read, hashed) || tablesDoubled(page.pageNo))) await before.done;
+      writing.add(hashed);
+      try {
+        return await synchroniseImportedPage(sql, pools, logs, ctx, page, hashed, reachRecording);
+      } finally {
+        writing.delete(hashed);
+      }
+    })();
+    underWay.done.then(
+      () => {
+        underWay.ended = true;
+        reachRecording();
+      },
+      () => {
+        underWay.ended = underWay.failed = true;
+        reachRecording();
+      },
+    );
+    return underWay;
+  };
+
+  // The first page: as a committed attempt recorded it, or done now.
+  let result = await recordedPageResult(sql, args);
+  let current = result ? undefined : start(args, undefined);
+  for (let pages = 1; ; ) {
+    if (current) await current.recordingLeft;
+    const cursor = current ? (current.failed ? null : (current.read?.page.nextCursor ?? null)) : result!.nextCursor;
+    const more = args.continueForMs !== undefined && Date.now() - started < args.continueForMs && pages < Math.min(args.maxPages ?? 1, MAX_PAGES_PER_IMPORT);
+    let next: PageUnderWay | undefined;
+    let recorded: ImportPageResult | undefined;
+    // A cancelled or paused run stops at this page boundary, as it would between imports.
+    if (cursor !== null && more && !signal.aborted) {
+      const nextArgs = { ...args, pageNo: args.pageNo + pages, cursor };
+      const status = await nextPageStatus(sql, nextArgs);
+      if (!status.paused) {
+        recorded = status.recorded;
+        if (!recorded) next = start(nextArgs, current);
+        pages++;
+      }
+    }
+    if (current) {
+      // A page that failed fails the import, once the page after it has stopped writing too.
+      const outcome = await current.done.catch(async (err: unknown) => {
+        await next?.done.catch(() => undefined);
+        throw err;
+      });
+      result = result ? addPages(result, outcome) : outcome;
+    }
+    if (recorded) result = addPages(result!, recorded);
+    if (!next && !recorded) return { ...result!, pages };
+    current = next;
+  }
 }
 
 /** The outcome of two consecutive pages as one: counts added, cursor and total of the later. */
@@ -194,11 +267,11 @@ export type AfterReadAhead = (writing: HashedPage[], nextArgs: ImportPageArgs, n
 
 /**
  * The page the import is at: read ahead by an earlier import on this worker, or read now. The next
- * two pages are read ahead (and `afterReadAhead` runs on each) while this one is written: the
- * source's answer and its hashing are then seldom what a page waits for. The second is asked for
- * as soon as the source has answered for the first, so that a remote source's round trip overlaps
- * the hashing. An id that appears twice on the page is logged as failed (both copies are left out
- * of the page's rows).
+ * two pages (`pagesAhead`) are read ahead (and `afterReadAhead` runs on each) while this one is
+ * written: the source's answer and its hashing are then seldom what a page waits for. The second
+ * is asked for as soon as the source has answered for the first, so that a remote source's round
+ * trip overlaps the hashing. An id that appears twice on the page is logged as failed (both copies
+ * are left out of the page's rows).
  */
 export async function readImportPage(
   pools: ConnectionPools,
@@ -207,6 +280,7 @@ export async function readImportPage(
   args: ImportPageArgs,
   prefetcher?: PagePrefetcher,
   afterReadAhead?: AfterReadAhead,
+  pagesAhead: 1 | 2 = 2,
 ): Promise<HashedPage> {
   const signal = Context.current().cancellationSignal;
   const keyOf = (pageNo: number, cursor: string | null) => readAheadKey(ctx, args, pageNo, cursor);
@@ -243,7 +317,7 @@ export async function readImportPage(
     const current = Promise.resolve(hashed);
     const first = readAhead([current], { ...args, pageNo: args.pageNo + 1, cursor: next });
     void first?.nextCursor?.then((cursor) => {
-      if (cursor !== null) readAhead([current, first.ahead], { ...args, pageNo: args.pageNo + 2, cursor });
+      if (cursor !== null && pagesAhead > 1) readAhead([current, first.ahead], { ...args, pageNo: args.pageNo + 2, cursor });
     });
   }
 

@@ -27,7 +27,7 @@ import type { ConnectionPools, PostgresConnectionConfig } from '../connectors/po
 import type { JsonObject } from '../connectors/types';
 import { mapRecords, type MappedRecord } from '../map-records';
 import type { RunLogWriter } from '../run-logs';
-import { analyzeAsTablesGrow, FIRST_PAGES_MIN_ROWS, type WorkingTable } from '../statistics';
+import { analyzeAsTablesGrow, FIRST_PAGES_MIN_ROWS, tablesDoubled, type WorkingTable } from '../statistics';
 import type { TaskContext } from '../task-context';
 import { contractAwaitingExport, contractRecordingWrite, settledContract } from './contract-rules';
 import { copyingFresh, freshScope, metKeyConflict } from './fresh-copies';
@@ -100,6 +100,14 @@ interface PageRow {
 /** The engine tables a job page writes, analyzed as they grow. */
 const PAGE_TABLES: readonly WorkingTable[] = ['connector_space_objects', 'register_objects', 'contracts', 'pending_exports'];
 
+/**
+ * Synchronises a page read and hashed by the import. `onlyRecordingLeft`, when given, is called
+ * once the connector space, the register and the destination have committed and only the
+ * contracts, the run log and the page's outcome are left to write: the page after it may start
+ * its own writes then (see importPage). It is not called when the page's end analyzes tables (an
+ * ANALYZE that met the next page's uncommitted rows would record their pages without their rows),
+ * nor when the page merges in one transaction.
+ */
 export async function synchroniseImportedPage(
   sql: Sql,
   pools: ConnectionPools,
@@ -107,6 +115,7 @@ export async function synchroniseImportedPage(
   ctx: TaskContext,
   args: ImportPageArgs,
   hashed: HashedPage,
+  onlyRecordingLeft?: () => void,
 ): Promise<ImportPageResult> {
   const { page, rows } = hashed;
   const millis = { import: 0, map: 0, diff: 0, upsert: 0, export: 0 };
@@ -181,6 +190,17 @@ export async function synchroniseImportedPage(
     const prepared = new Promise<void>((resolve) => (settlePrepared = resolve));
     let settleMerged!: (written: boolean) => void;
     const destinationWritten = new Promise<boolean>((resolve) => (settleMerged = resolve));
+    let settleRegistered!: () => void;
+    const registerCommitted = new Promise<void>((resolve) => (settleRegistered = resolve));
+    if (onlyRecordingLeft && !tablesDoubled(args.pageNo)) {
+      void Promise.all([space, destinationWritten, registerCommitted]).then(() => {
+        // The next page's objects are about to be held too: this page's source objects, their
+        // connector-space JSON and their mapped objects have been written and are needed no more
+        // (the contracts and the run log take keys, hashes and actions).
+        releaseWrittenObjects(hashed, spaceRows, pageRows);
+        onlyRecordingLeft();
+      }, () => undefined);
+    }
     const registering = writeRegisterAndContracts(sql, {
       ctx,
       logs,
@@ -189,6 +209,7 @@ export async function synchroniseImportedPage(
       changes,
       logged,
       prepared,
+      registerCommitted: settleRegistered,
       async merged() {
         const written = await destinationWritten;
         clock = performance.now();
@@ -236,6 +257,17 @@ export async function synchroniseImportedPage(
   }
 }
 
+/** What stands for an object a page has written and let go of. */
+const RELEASED: JsonObject = Object.freeze({}) as JsonObject;
+
+/** Lets go of a page's written objects: its counts, keys, hashes and actions stay. */
+function releaseWrittenObjects(hashed: HashedPage, spaceRows: SpaceRow[], pageRows: PageRow[]): void {
+  hashed.page.records.fill(RELEASED);
+  for (const row of hashed.rows) row.data = RELEASED;
+  for (const row of spaceRows) row.data = null;
+  for (const row of pageRows) row.mapped = null;
+}
+
 /** How long the objects a page's look-up ahead found stay good to use (a paused run's go stale). */
 const LOOKED_UP_AHEAD_FOR_MS = 10_000;
 
@@ -249,13 +281,15 @@ const FIRST_PAGE_LOOKED_UP_AHEAD = 3;
 /**
  * Import and map, ahead: the next page's unsettled objects are looked up as soon as it has been
  * read, while the page before it is written, and then mapped, so that the page's writes can start
- * as soon as its turn comes instead of after its mapping. Only when the two pages share no object:
- * the writes of the page before then touch nothing the look-up reads.
+ * as soon as its turn comes instead of after its mapping. Only when the page shares no object
+ * with the pages before it still being written (`writing`, and those `stillWriting` answers when
+ * the page has been read: a page whose contracts are being written while the next one starts):
+ * their writes then touch nothing the look-up reads.
  */
-export function lookUpAhead(sql: Sql, ctx: TaskContext): AfterReadAhead {
+export function lookUpAhead(sql: Sql, ctx: TaskContext, stillWriting: () => Iterable<HashedPage> = () => []): AfterReadAhead {
   return (writing, nextArgs, next) => {
     if (next.rows.length === 0 || nextArgs.pageNo < FIRST_PAGE_LOOKED_UP_AHEAD) return;
-    if (writing.some((page) => next.rows.some((r) => page.ids.has(r.external_id)))) return;
+    if ([...writing, ...stillWriting()].some((page) => sharesObjects(page, next))) return;
     // A failed look-up is left to the import, which makes it again and fails if the error persists;
     // a failed mapping to the page, which maps its objects itself.
     next.unsettledAhead = findUnsettled(sql, ctx, nextArgs, next.rows).then(
@@ -271,6 +305,11 @@ export function lookUpAhead(sql: Sql, ctx: TaskContext): AfterReadAhead {
       () => undefined,
     );
   };
+}
+
+/** Whether a page holds any object of another's. */
+export function sharesObjects(page: HashedPage, other: HashedPage): boolean {
+  return other.rows.some((r) => page.ids.has(r.external_id));
 }
 
 /** The page's rows of its unsettled objects, in the look-up's order (by their place, not a map of the page's ids). */
@@ -426,6 +465,8 @@ interface PageWrite {
   prepared: Promise<void>;
   /** Waits for the destination write; whether it was written. */
   merged: () => Promise<boolean>;
+  /** Called once the register's objects have committed on their own (a first run's pages). */
+  registerCommitted: () => void;
   /** Runs last, before the commit: records the page's outcome. */
   finish: (tx: Tx, done: { written: boolean; queued: number }) => Promise<ImportPageResult>;
 }
@@ -505,7 +546,7 @@ async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<Imp
  * page is recorded done only once both are. Should only the register's have committed, the retry
  * meets its objects and merges (the merging way takes register rows that are there as they are).
  */
-async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged, merged, finish }: PageWrite): Promise<ImportPageResult> {
+async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged, merged, registerCommitted, finish }: PageWrite): Promise<ImportPageResult> {
   const { successDays, errorDays } = logs.retention;
   // The register's ids and the page's time, drawn before either transaction needs them (a
   // sequence is outside transactions anyway). Asked first, then the register's transaction, then
@@ -531,7 +572,7 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
       args.runId,
     ]);
   });
-  register.catch(() => undefined);
+  register.then(registerCommitted, () => undefined);
   const recorded = sql.begin(async (tx) => {
     const { at, registered } = await drawn;
     const written = changes.length > 0 && (await merged());
