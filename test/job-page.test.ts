@@ -139,48 +139,38 @@ describe('a job page in one activity', () => {
     assert.equal(names[0]!.n, RECORDS);
   });
 
-  test('an object on two pages is looked up after the first page committed: created once, then changed', async () => {
-    // Page 1 ends with record 100; page 2 starts with it again, changed (as a shifting listing would).
-    const records = generateRecords(RECORDS - 1);
-    const twice = { ...records[99]!, name: `${String(records[99]!.name)} again` };
-    const source = await startSourceServer({ records: [...records.slice(0, 100), twice, ...records.slice(100)] });
-    servers.push(source);
-    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table: 'two_pages' });
-    const run = await runJob(job);
-    const entity = run.entityRuns[0];
-    assert.deepEqual(
-      { created: entity.newRecordCount, changed: entity.changedRecordCount, extracted: entity.extractedRecordCount },
-      { created: String(RECORDS - 1), changed: '1', extracted: String(RECORDS) },
-    );
-    const [row] = await sql()<{ name: string }[]>`select name from ${sql()(job.table)} where _syncline_id = '100'`;
-    assert.equal(row!.name, twice.name);
-  });
-
   // Seven pages: from page 4 on, a page's writes start while the page before writes its contracts
   // and run log (pages 1 and 3 analyze tables as they end, and the pages after them wait).
   const OVERLAPPING_PAGES = 7;
 
-  test('an object on two pages that may overlap waits for the first to commit: created once, then changed', async () => {
-    // Page 4 ends with record 500; page 5 starts with it again, changed.
-    const records = generateRecords(OVERLAPPING_PAGES * BATCH - 1);
-    const twice = { ...records[499]!, name: `${String(records[499]!.name)} again` };
-    const source = await startSourceServer({ records: [...records.slice(0, 500), twice, ...records.slice(500)] });
-    servers.push(source);
-    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table: 'overlapping_pages' });
-    const run = await runJob(job);
-    const entity = run.entityRuns[0];
-    assert.deepEqual(
-      { created: entity.newRecordCount, changed: entity.changedRecordCount, extracted: entity.extractedRecordCount },
-      { created: String(records.length), changed: '1', extracted: String(records.length + 1) },
-    );
-    const [row] = await sql()<{ name: string }[]>`select name from ${sql()(job.table)} where _syncline_id = '500'`;
-    assert.equal(row!.name, twice.name);
-    const [counts] = await sql()<{ contracts: number; written: number; logs: number }[]>`
-      select (select count(*)::int from contracts where task_id = ${job.taskId}) as contracts,
-        (select count(*)::int from contracts where task_id = ${job.taskId} and synced_origin_hash = origin_hash and target_id = origin_id) as written,
-        (select count(*)::int from run_logs where run_id = ${run.id}::uuid) as logs`;
-    assert.deepEqual({ ...counts }, { contracts: records.length, written: records.length, logs: records.length + 1 });
-  });
+  // Page N ends with an object and page N+1 starts with it again, changed (as a shifting listing
+  // would): pages 0 and 1 follow each other, pages 4 and 5 could overlap but for the shared object.
+  for (const [total, at, table, how] of [
+    [RECORDS, BATCH, 'two_pages', 'is looked up after the first page committed'],
+    [OVERLAPPING_PAGES * BATCH, 5 * BATCH, 'overlapping_pages', 'on pages that may overlap waits for the first to commit'],
+  ] as const) {
+    test(`an object on two pages ${how}: created once, then changed`, async () => {
+      // Object `at` ends its page and starts the next one again.
+      const records = generateRecords(total - 1);
+      const twice = { ...records[at - 1]!, name: `${String(records[at - 1]!.name)} again` };
+      const source = await startSourceServer({ records: [...records.slice(0, at), twice, ...records.slice(at)] });
+      servers.push(source);
+      const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table });
+      const run = await runJob(job);
+      const entity = run.entityRuns[0];
+      assert.deepEqual(
+        { created: entity.newRecordCount, changed: entity.changedRecordCount, extracted: entity.extractedRecordCount },
+        { created: String(records.length), changed: '1', extracted: String(records.length + 1) },
+      );
+      const [row] = await sql()<{ name: string }[]>`select name from ${sql()(job.table)} where _syncline_id = ${String(at)}`;
+      assert.equal(row!.name, twice.name);
+      const [counts] = await sql()<{ contracts: number; written: number; logs: number }[]>`
+        select (select count(*)::int from contracts where task_id = ${job.taskId}) as contracts,
+          (select count(*)::int from contracts where task_id = ${job.taskId} and synced_origin_hash = origin_hash and target_id = origin_id) as written,
+          (select count(*)::int from run_logs where run_id = ${run.id}::uuid) as logs`;
+      assert.deepEqual({ ...counts }, { contracts: records.length, written: records.length, logs: records.length + 1 });
+    });
+  }
 
   test('a page’s run log fails while the next page is writing: the next page commits on its own, the retry does the first again and answers the other, each object once', async () => {
     const source = await startSourceServer({ records: generateRecords(OVERLAPPING_PAGES * BATCH) });
