@@ -144,15 +144,14 @@ async function nextPageStatus(sql: Sql, page: PageRef): Promise<{ paused: boolea
 
 /** A job page of an import, under way. */
 interface PageUnderWay {
-  /** The page as read from the source, once it has been. */
-  read?: HashedPage;
+  /** The page as read from the source. */
+  read: Promise<HashedPage>;
   /** Its outcome, once every write of the page has committed. */
   done: Promise<ImportPageResult>;
   /** Settles once only the page's contracts, run log and outcome are left to write, or it has ended. */
   recordingLeft: Promise<void>;
-  /** Set as the page ends, and as it fails. */
-  ended?: boolean;
-  failed?: boolean;
+  /** How `done` settled, once it has. */
+  ended?: 'committed' | 'failed';
 }
 
 /**
@@ -172,42 +171,40 @@ async function importJobPages(sql: Sql, pools: ConnectionPools, logs: RunLogWrit
   const lookUp = lookUpAhead(sql, ctx, () => writing);
   const start = (page: ImportPageArgs, before: PageUnderWay | undefined): PageUnderWay => {
     let reachRecording!: () => void;
-    const underWay: PageUnderWay = { recordingLeft: new Promise<void>((resolve) => (reachRecording = resolve)), done: Promise.resolve(undefined!) };
-    underWay.done = (async () => {
-      // Read while the page before still writes, it holds one page fewer ahead: as many pages as
-      // before are in memory at once.
-      const hashed = await readImportPage(pools, logs, ctx, page, prefetcher, lookUp, before && !before.ended ? 1 : 2);
-      underWay.read = hashed;
+    const recordingLeft = new Promise<void>((resolve) => (reachRecording = resolve));
+    // Read while the page before still writes, it holds one page fewer ahead: as many pages as
+    // before are in memory at once.
+    const read = readImportPage(pools, logs, ctx, page, prefetcher, lookUp, before && !before.ended ? 1 : 2);
+    const done = read.then(async (hashed) => {
       // An object on both pages is looked up once the page before has committed it; and a page
       // that analyzes tables as it ends (see analyzeAsTablesGrow) must not meet the uncommitted
-      // rows of the page before.
-      if (before?.read && (sharesObjects(before.read, hashed) || tablesDoubled(page.pageNo))) await before.done;
+      // rows of the page before. (A page starts once the page before has been read.)
+      if (before && (sharesObjects(await before.read, hashed) || tablesDoubled(page.pageNo))) await before.done;
       writing.add(hashed);
       try {
         return await synchroniseImportedPage(sql, pools, logs, ctx, page, hashed, reachRecording);
       } finally {
         writing.delete(hashed);
       }
-    })();
-    underWay.done.then(
-      () => {
-        underWay.ended = true;
-        reachRecording();
-      },
-      () => {
-        underWay.ended = underWay.failed = true;
-        reachRecording();
-      },
-    );
+    });
+    const underWay: PageUnderWay = { read, done, recordingLeft };
+    void done
+      .then(
+        () => (underWay.ended = 'committed'),
+        () => (underWay.ended = 'failed'),
+      )
+      .finally(reachRecording);
     return underWay;
   };
 
   // The first page: as a committed attempt recorded it, or done now.
   let result = await recordedPageResult(sql, args);
   let current = result ? undefined : start(args, undefined);
-  for (let pages = 1; ; ) {
+  let pages = 1;
+  for (;;) {
     if (current) await current.recordingLeft;
-    const cursor = current ? (current.failed ? null : (current.read?.page.nextCursor ?? null)) : result!.nextCursor;
+    // A page that reached its recording has been read; one that failed has no page after it.
+    const cursor = current ? (current.ended === 'failed' ? null : (await current.read).page.nextCursor) : result!.nextCursor;
     const more = args.continueForMs !== undefined && Date.now() - started < args.continueForMs && pages < Math.min(args.maxPages ?? 1, MAX_PAGES_PER_IMPORT);
     let next: PageUnderWay | undefined;
     let recorded: ImportPageResult | undefined;

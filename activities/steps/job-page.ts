@@ -104,7 +104,7 @@ const PAGE_TABLES: readonly WorkingTable[] = ['connector_space_objects', 'regist
  * Synchronises a page read and hashed by the import. `onlyRecordingLeft`, when given, is called
  * once the connector space, the register and the destination have committed and only the
  * contracts, the run log and the page's outcome are left to write: the page after it may start
- * its own writes then (see importPage). It is not called when the page's end analyzes tables (an
+ * its own writes then (see importJobPages). It is not called when the page's end analyzes tables (an
  * ANALYZE that met the next page's uncommitted rows would record their pages without their rows),
  * nor when the page merges in one transaction.
  */
