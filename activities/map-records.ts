@@ -18,8 +18,8 @@ export interface MappedRecord {
   skipped: boolean;
 }
 
-/** Objects mapped between two turns of the event loop. */
-const YIELD_EVERY = 1_000;
+/** Objects mapped between two turns of the event loop (as few as records hashed: see HASH_SLICE in steps/import-page.ts). */
+const YIELD_EVERY = 200;
 
 /** Picks, maps and checks source objects with the task's compiled mapping and target schema; refusals come as run-log entries. */
 export async function mapRecords(ctx: TaskContext, objects: { external_id: string; data: JsonObject }[]) {
