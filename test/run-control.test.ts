@@ -29,7 +29,9 @@ describe('run lifecycle: cancel, pause, resume, reconcile, events', () => {
   const runsOfJob = async () => (await stack.database.sql<{ n: number }[]>`select count(*)::int as n from runs where job_id = ${job.jobId}`)[0]!.n;
 
   test('cancel mid-run of a 20,000-record task: CANCELLED within 30 s, contracts match the destination, no later run', async () => {
-    source.delayMs = 30;
+    // Each page answered 100 ms late (up to three asked at once): the run lasts seconds, so the
+    // cancel meets it mid-run however fast the pages are written.
+    source.delayMs = 100;
     const started = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`);
     assert.equal(started.status, 202);
     const { runId } = started.body;
@@ -85,9 +87,12 @@ describe('run lifecycle: cancel, pause, resume, reconcile, events', () => {
     await stack.database.sql`truncate warehouse.accounts`;
     await stack.database.sql`delete from contracts where task_id = ${job.taskId}`;
     source.records = generateRecords(3_000, 7);
-    source.delayMs = 30;
+    // 30 pages answered 200 ms late (up to three asked at once): about two seconds of run for the
+    // pause to meet, however fast the pages are written.
+    source.delayMs = 200;
     const { runId } = (await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`)).body;
-    await waitForRun(stack.app, runId, { until: (run) => Number(run.entityRuns[0]?.extractedRecordCount ?? 0) >= 200 });
+    const early = await waitForRun(stack.app, runId, { until: (run) => Number(run.entityRuns[0]?.extractedRecordCount ?? 0) >= 200 });
+    assert.equal(early.state, 'RUNNING', 'the run is still under way when the pause is sent');
 
     const paused = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/pause`);
     assert.equal(paused.status, 202, JSON.stringify(paused.body));
@@ -99,7 +104,7 @@ describe('run lifecycle: cancel, pause, resume, reconcile, events', () => {
     assert.equal((await call(stack.app, 'GET', `/api/v1/jobs/${job.jobId}`)).body.paused, true);
 
     // The page in flight may still finish (one request at most); after that the source hears nothing.
-    await sleep(600);
+    await sleep(1_000);
     const settled = source.requestCount;
     await sleep(3_000);
     assert.equal(source.requestCount, settled, 'no source request while paused');

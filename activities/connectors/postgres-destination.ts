@@ -4,7 +4,7 @@
 // table gains columns (alterSchema), whether over-long strings are cut (autoTruncateStrings), and
 // whether a source deletion deletes the row or flags it (deletionBehavior).
 import postgres from 'postgres';
-import { SESSION_SETTINGS, type Sql } from '../../db/client';
+import { withNoDelaySockets, SESSION_SETTINGS, type Sql } from '../../db/client';
 import { copyField, copyRows } from '../../db/copy';
 import { SyncError } from '../errors';
 import type { JsonObject, JsonValue } from './types';
@@ -331,7 +331,7 @@ export class ConnectionPools {
       if (!config.host || !config.database || !config.user) {
         throw new SyncError('DESTINATION_CONFIG_INVALID', 'A postgres destination needs host, database and user', false);
       }
-      pool = postgres({
+      pool = postgres(withNoDelaySockets({
         host: config.host,
         port: config.port ?? 5432,
         database: config.database,
@@ -341,7 +341,7 @@ export class ConnectionPools {
         max: 4,
         onnotice: () => {},
         connection: SESSION_SETTINGS,
-      });
+      }));
       this.pools.set(version, pool);
     }
     return pool;

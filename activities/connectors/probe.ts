@@ -1,6 +1,7 @@
 // Trying a connection and discovering its entities, for the connected-system routes. Short-lived:
 // a PostgreSQL probe opens its own single connection and closes it.
 import postgres from 'postgres';
+import { withNoDelaySockets } from '../../db/client';
 import { SyncError } from '../errors';
 import { discoverFiles, discoverHttpJson, discoverPostgres, type DiscoveredSchema } from './discovery';
 import { testFileConnection, type FileConfig } from './file';
@@ -24,7 +25,7 @@ export interface EntityHint {
 async function withPostgres<T>(target: ProbeTarget, body: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   const config = target.config as unknown as PostgresConnectionConfig;
   const password = target.secrets.password as string | undefined;
-  const sql = postgres({
+  const sql = postgres(withNoDelaySockets({
     host: config.host,
     port: config.port ?? 5432,
     database: config.database,
@@ -34,7 +35,7 @@ async function withPostgres<T>(target: ProbeTarget, body: (sql: postgres.Sql) =>
     max: 1,
     connect_timeout: 10,
     onnotice: () => {},
-  });
+  }));
   try {
     return await body(sql);
   } finally {
