@@ -31,14 +31,14 @@ interface SocketTarget {
 }
 
 /**
- * The `socket` option of every pool Syncline opens: TCP connections with Nagle's algorithm off,
- * which postgres.js leaves on. A COPY's data and its end, or a statement described before it
- * runs, leave as two small writes in a row, and the second then waited for the server's delayed
- * acknowledgement, 40 ms on Linux: a transaction of a 100-row COPY and an insert took 88 ms on
- * loopback, 3 ms without the wait, and a delta page's connector-space merge 100–200 ms. Hosts are
- * taken in turn, as postgres.js does with its own sockets; a Unix socket path is used as given.
+ * TCP connections with Nagle's algorithm off, which postgres.js leaves on. A COPY's data and its
+ * end, or a statement described before it runs, leave as two small writes in a row, and the second
+ * then waited for the server's delayed acknowledgement, 40 ms on Linux: a transaction of a 100-row
+ * COPY and an insert took 88 ms on loopback, 3 ms without the wait, and a delta page's
+ * connector-space merge 100–200 ms. Hosts are taken in turn, as postgres.js does with its own
+ * sockets; a Unix socket path is used as given.
  */
-export function noDelaySockets(): (target: SocketTarget) => net.Socket {
+function noDelaySockets(): (target: SocketTarget) => net.Socket {
   let next = 0;
   return ({ host, port, path }) => {
     if (path) return net.connect({ path });
@@ -47,13 +47,19 @@ export function noDelaySockets(): (target: SocketTarget) => net.Socket {
   };
 }
 
-/** Pool options with those sockets: postgres.js documents its `socket` option, its 3.4.9 types leave it out. */
-export function withNoDelaySockets<T extends postgres.Options<Record<string, postgres.PostgresType>>>(options: T): T {
-  return { ...options, socket: noDelaySockets() };
+export type PoolOptions = postgres.Options<Record<string, postgres.PostgresType>>;
+
+/**
+ * Every PostgreSQL pool Syncline opens, from a URL or from options alone: notices dropped, and
+ * the sockets above (postgres.js documents its `socket` option; its 3.4.9 types leave it out).
+ */
+export function openPool(url: string | undefined, options: PoolOptions): Sql {
+  const withSockets = { onnotice: () => {}, ...options, socket: noDelaySockets() };
+  return url === undefined ? postgres(withSockets) : postgres(url, withSockets);
 }
 
 export function createDatabase(url: string, options: { max?: number } = {}): Database {
-  const sql = postgres(url, withNoDelaySockets({ max: options.max ?? 10, onnotice: () => {}, connection: SESSION_SETTINGS }));
+  const sql = openPool(url, { max: options.max ?? 10, connection: SESSION_SETTINGS });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }

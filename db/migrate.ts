@@ -3,8 +3,8 @@
 import path from 'node:path';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
 import { loadConfig } from '../config';
+import { openPool } from './client';
 
 export const MIGRATIONS_FOLDER = path.join(__dirname, 'migrations');
 
@@ -13,7 +13,7 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) throw new Error(`DATABASE_URL names no database: ${databaseUrl}`);
   url.pathname = '/postgres';
-  const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const admin = openPool(url.toString(), { max: 1 });
   try {
     const found = await admin`select 1 from pg_database where datname = ${name}`;
     if (found.length === 0) {
@@ -31,7 +31,7 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
 
 export async function migrateDatabase(databaseUrl: string): Promise<void> {
   await ensureDatabaseExists(databaseUrl);
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const sql = openPool(databaseUrl, { max: 1 });
   try {
     await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {

@@ -3,8 +3,7 @@
 // whose values did not change untouched. The job's table options decide whether an existing
 // table gains columns (alterSchema), whether over-long strings are cut (autoTruncateStrings), and
 // whether a source deletion deletes the row or flags it (deletionBehavior).
-import postgres from 'postgres';
-import { withNoDelaySockets, SESSION_SETTINGS, type Sql } from '../../db/client';
+import { openPool, SESSION_SETTINGS, type PoolOptions, type Sql } from '../../db/client';
 import { copyField, copyRows } from '../../db/copy';
 import { SyncError } from '../errors';
 import type { JsonObject, JsonValue } from './types';
@@ -321,6 +320,18 @@ export async function resetDestinationTable(sql: Sql, schema: string, table: str
   if (exists.length > 0) await sql.unsafe(`truncate table ${target}`);
 }
 
+/** How postgres.js reaches a `postgres` connected system: the one translation of its config. */
+export function connectionOptions(config: PostgresConnectionConfig, password: string | undefined): PoolOptions {
+  return {
+    host: config.host,
+    port: config.port ?? 5432,
+    database: config.database,
+    username: config.user,
+    ...(password ? { password } : {}),
+    ssl: config.ssl ? 'require' : false,
+  };
+}
+
 /** One small pool per PostgreSQL connection (and per edit of it), shared by the worker's activities. */
 export class ConnectionPools {
   private readonly pools = new Map<string, Sql>();
@@ -331,17 +342,7 @@ export class ConnectionPools {
       if (!config.host || !config.database || !config.user) {
         throw new SyncError('DESTINATION_CONFIG_INVALID', 'A postgres destination needs host, database and user', false);
       }
-      pool = postgres(withNoDelaySockets({
-        host: config.host,
-        port: config.port ?? 5432,
-        database: config.database,
-        username: config.user,
-        ...(password ? { password } : {}),
-        ssl: config.ssl ? 'require' : false,
-        max: 4,
-        onnotice: () => {},
-        connection: SESSION_SETTINGS,
-      }));
+      pool = openPool(undefined, { ...connectionOptions(config, password), max: 4, connection: SESSION_SETTINGS });
       this.pools.set(version, pool);
     }
     return pool;

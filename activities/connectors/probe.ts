@@ -1,12 +1,11 @@
 // Trying a connection and discovering its entities, for the connected-system routes. Short-lived:
 // a PostgreSQL probe opens its own single connection and closes it.
-import postgres from 'postgres';
-import { withNoDelaySockets } from '../../db/client';
+import { openPool, type Sql } from '../../db/client';
 import { SyncError } from '../errors';
 import { discoverFiles, discoverHttpJson, discoverPostgres, type DiscoveredSchema } from './discovery';
 import { testFileConnection, type FileConfig } from './file';
 import { fetchSourcePage } from './http-json-source';
-import type { PostgresConnectionConfig } from './postgres-destination';
+import { connectionOptions, type PostgresConnectionConfig } from './postgres-destination';
 import { testPostgresConnection } from './postgres-source';
 import type { HttpJsonConfig, HttpJsonSecrets } from './types';
 
@@ -22,20 +21,10 @@ export interface EntityHint {
   idField?: string;
 }
 
-async function withPostgres<T>(target: ProbeTarget, body: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+async function withPostgres<T>(target: ProbeTarget, body: (sql: Sql) => Promise<T>): Promise<T> {
   const config = target.config as unknown as PostgresConnectionConfig;
   const password = target.secrets.password as string | undefined;
-  const sql = postgres(withNoDelaySockets({
-    host: config.host,
-    port: config.port ?? 5432,
-    database: config.database,
-    username: config.user,
-    ...(password ? { password } : {}),
-    ssl: config.ssl ? 'require' : false,
-    max: 1,
-    connect_timeout: 10,
-    onnotice: () => {},
-  }));
+  const sql = openPool(undefined, { ...connectionOptions(config, password), max: 1, connect_timeout: 10 });
   try {
     return await body(sql);
   } finally {
