@@ -43,7 +43,10 @@ function noDelaySockets(): (target: SocketTarget) => net.Socket {
   return ({ host, port, path }) => {
     if (path) return net.connect({ path });
     const i = next++ % host.length;
-    return net.connect({ host: host[i]!, port: port[i] ?? port[0]!, noDelay: true });
+    const target = { host: host[i]!, port: port[i] ?? port[0]! };
+    // postgres.js reads these off its own sockets: the TLS upgrade names the server by
+    // `socket.host` (SNI, and the certificate's host check), so they are set here the same way.
+    return Object.assign(net.connect({ ...target, noDelay: true }), target);
   };
 }
 

@@ -3,7 +3,7 @@
 // The socket the pool really used for a query is captured and asked; Node keeps the setting under
 // a private symbol (no public getter), set from the `noDelay` option when the socket is created.
 import assert from 'node:assert/strict';
-import type net from 'node:net';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { ConnectionPools } from '../activities/connectors/postgres-destination';
 import { createDatabase, type Sql } from '../db/client';
@@ -65,5 +65,50 @@ test('a PostgreSQL connection pool of the worker connects over TCP with Nagle of
     assert.equal(noDelayOf(sockets[0]!), true);
   } finally {
     await pools.closeAll();
+  }
+});
+
+/**
+ * A relay on localhost to the test's PostgreSQL that keeps what the client sent: before the TLS
+ * upgrade only the SSLRequest goes in the clear, so the server's name in those bytes is the TLS
+ * ClientHello's SNI.
+ */
+async function startRelay(to: { host: string; port: number }): Promise<{ port: number; sent: () => Buffer; close: () => Promise<void> }> {
+  const chunks: Buffer[] = [];
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(to);
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on('error', () => socket.destroy());
+      socket.on('close', () => open.delete(socket));
+    }
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    sent: () => Buffer.concat(chunks),
+    close: async () => {
+      for (const socket of open) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+test('a pool over TLS names its server, as postgres.js does with its own sockets (SNI, certificate host check)', async (t) => {
+  const [setting] = await database.sql<{ ssl: string }[]>`select current_setting('ssl') as ssl`;
+  if (setting!.ssl !== 'on') return t.skip('this PostgreSQL server has TLS off');
+  const relay = await startRelay({ host: database.connection.host, port: database.connection.port });
+  const pools = new ConnectionPools();
+  try {
+    const sql = pools.get('v1', { ...database.connection, host: 'localhost', port: relay.port, ssl: true }, undefined);
+    const [row] = await sql<{ ssl: boolean }[]>`select ssl from pg_stat_ssl where pid = pg_backend_pid()`;
+    assert.equal(row!.ssl, true, 'the connection is encrypted');
+    assert.ok(relay.sent().includes('localhost'), 'the ClientHello names the server');
+  } finally {
+    await pools.closeAll();
+    await relay.close();
   }
 });
