@@ -28,11 +28,14 @@ export interface BenchStack {
 const SECRET_KEY = 'bench-secret-key-0123456789';
 /**
  * The Node flags `npm run start:worker` gives a worker: a 224 MB heap (at 256 MB the heap grew
- * into the room, and a million-row full-pg run peaked at 310 MB resident, 272 MB at 224), and a
+ * into the room, and a million-row full-pg run peaked at 310 MB resident, 272 MB at 224), a
  * young generation of 4 MB semi-spaces (the default 16 MB ones hold a page's short-lived garbage a
- * while longer, about 40 MB more resident memory for no measurable speed).
+ * while longer, about 40 MB more resident memory for no measurable speed), and one V8 helper
+ * thread instead of four: the collector's helpers took about as much CPU as the main thread, and
+ * on two cores shared with PostgreSQL the main thread waited for the ones descheduled (first runs
+ * 5–13% faster in alternating pairs, README, Performance).
  */
-const WORKER_NODE_FLAGS = ['--max-old-space-size=224', '--max-semi-space-size=4'];
+const WORKER_NODE_FLAGS = ['--max-old-space-size=224', '--max-semi-space-size=4', '--v8-pool-size=1'];
 
 export interface CpuSeconds {
   worker: number;
