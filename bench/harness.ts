@@ -27,15 +27,25 @@ export interface BenchStack {
 
 const SECRET_KEY = 'bench-secret-key-0123456789';
 /**
- * The Node flags `npm run start:worker` gives a worker: a 224 MB heap (at 256 MB the heap grew
- * into the room, and a million-row full-pg run peaked at 310 MB resident, 272 MB at 224), a
- * young generation of 4 MB semi-spaces (the default 16 MB ones hold a page's short-lived garbage a
- * while longer, about 40 MB more resident memory for no measurable speed), and one V8 helper
- * thread instead of four: the collector's helpers took about as much CPU as the main thread, and
- * on two cores shared with PostgreSQL the main thread waited for the ones descheduled (first runs
- * 5–13% faster in alternating pairs, README, Performance).
+ * The worker's Node flags and environment, read from the `start:worker` script of package.json so
+ * that the bench runs the worker exactly as production does, with no copy of them to keep in step.
+ * The script gives it a 224 MB heap (at 256 MB the heap grew into the room, and a million-row
+ * full-pg run peaked at 310 MB resident, 272 MB at 224), a young generation of 4 MB semi-spaces
+ * (the default 16 MB ones hold a page's short-lived garbage a while longer, about 40 MB more
+ * resident memory for no measurable speed), one V8 helper thread instead of four (the collector's
+ * helpers took about as much CPU as the main thread, and on two cores shared with PostgreSQL the
+ * main thread waited for the ones descheduled: first runs 5–13% faster in alternating pairs,
+ * README, Performance), and two malloc arenas for the process's threads (V8's, libuv's, the
+ * Temporal core's) instead of one per thread, about 12 MB less resident for the same speed.
  */
-const WORKER_NODE_FLAGS = ['--max-old-space-size=224', '--max-semi-space-size=4', '--v8-pool-size=1'];
+function startWorkerScript(): { nodeFlags: string[]; env: Record<string, string> } {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts['start:worker']!.trim().split(/\s+/);
+  const node = words.indexOf('node');
+  if (node < 0) throw new Error(`package.json's start:worker does not run node: ${pkg.scripts['start:worker']}`);
+  const env = Object.fromEntries(words.slice(0, node).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { nodeFlags: words.slice(node + 1).filter((w) => w.startsWith('--')), env };
+}
 
 export interface CpuSeconds {
   worker: number;
@@ -86,18 +96,18 @@ export async function startBenchStack(): Promise<BenchStack> {
   // then its own work, not the TypeScript compiler's or webpack's.
   const [server, database] = await Promise.all([startTemporalDevServer({ cliPath, headless: true }), createTestDatabase(), buildWorker()]);
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
-  const worker = spawn(process.execPath, ['--enable-source-maps', ...WORKER_NODE_FLAGS, BUILT_WORKER], {
+  const script = startWorkerScript();
+  const worker = spawn(process.execPath, [...script.nodeFlags, BUILT_WORKER], {
     env: {
       ...process.env,
+      ...script.env,
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       SYNCLINE_SECRET_KEY: SECRET_KEY,
       LOG_LEVEL: 'warn',
+      // The script's path is relative to the project; this process may run from elsewhere.
       WORKFLOW_BUNDLE_PATH: BUILT_WORKFLOW_BUNDLE,
-      // As `npm run start:worker` sets it: two malloc arenas for the process's threads (V8's, libuv's,
-      // the Temporal core's) instead of one per thread, about 12 MB less resident for the same speed.
-      MALLOC_ARENA_MAX: '2',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
