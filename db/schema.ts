@@ -458,3 +458,29 @@ export const runLogs = pgTable(
     index('run_logs_expiry_idx').on(t.expiresAt),
   ],
 );
+
+/**
+ * A first run's page of successful outcomes of one kind (created or updated, with or without a
+ * target), as one row instead of one per object: each entry keeps its own id, drawn from the
+ * run log's sequence, and GET /runs/{id}/logs lists them among the per-object rows by id. Written
+ * per object, a page of 10,000 creates cost three index entries and a row each.
+ */
+export const runLogBatches = pgTable(
+  'run_log_batches',
+  {
+    runId: uuid('run_id').notNull(),
+    /** The smallest and largest of the entries' ids. */
+    firstId: bigint('first_id', { mode: 'number' }).notNull(),
+    lastId: bigint('last_id', { mode: 'number' }).notNull(),
+    taskId: integer('task_id').notNull(),
+    action: text('action').notNull().$type<RunLogAction>(),
+    /** Each entry's target id is its origin id (the destinations key rows by it); else none. */
+    targeted: boolean('targeted').notNull(),
+    /** The entries, in id order: ids[i] is the id of the entry for originIds[i]. */
+    ids: bigint('ids', { mode: 'number' }).array().notNull(),
+    originIds: text('origin_ids').array().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'run_log_batches_pkey', columns: [t.runId, t.firstId] }), index('run_log_batches_expiry_idx').on(t.expiresAt)],
+);

@@ -36,7 +36,7 @@ describe('deleting a parent deletes its bulk rows', () => {
   const sql = () => stack.database.sql;
   const count = async (rows: PromiseLike<{ n: number }[]>) => (await rows)[0]!.n;
   const contractsOf = (job: HttpToPostgresJob) => count(sql()<{ n: number }[]>`select count(*)::int as n from contracts where task_id = ${job.taskId}`);
-  const logsOf = (runId: string) => count(sql()<{ n: number }[]>`select count(*)::int as n from run_logs where run_id = ${runId}::uuid`);
+  const logsOf = (runId: string) => count(sql()<{ n: number }[]>`select count(*)::int as n from run_log_entries where run_id = ${runId}::uuid`);
   const registerOf = (job: HttpToPostgresJob) => count(sql()<{ n: number }[]>`select count(*)::int as n from register_objects where workspace_id = ${job.workspaceId}`);
   const sourceOf = async (job: HttpToPostgresJob) => (await call(stack.app, 'GET', `/api/v1/jobs/${job.jobId}`)).body.sourceConnectionId as number;
   const spaceOf = (systemId: number) => count(sql()<{ n: number }[]>`select count(*)::int as n from connector_space_objects where connected_system_id = ${systemId}`);

@@ -153,7 +153,7 @@ describe('export alongside synchronisation', () => {
     // Each object is logged created once, naming its target row: the pages written as they
     // synchronised when they were written, the queued page when the export step wrote it.
     const logs = await sql()<{ origin_id: string; target_id: string | null }[]>`
-      select origin_id, target_id from run_logs where run_id = ${run.id}::uuid and action = 'created'`;
+      select origin_id, target_id from run_log_entries where run_id = ${run.id}::uuid and action = 'created'`;
     assert.equal(logs.length, RECORDS);
     assert.equal(new Set(logs.map((l) => l.origin_id)).size, RECORDS);
     for (const l of logs) assert.equal(l.target_id, l.origin_id, l.origin_id);

@@ -97,7 +97,7 @@ describe('run profiles: one stage each, one engine', () => {
     assert.equal(await count('pending_exports', stack.database.sql`status = 'Pending'`), RECORDS);
     assert.equal((await stack.database.sql`select to_regclass(${destination}) as t`)[0]!.t, null);
     // Its run log names no target row: nothing reached the target in this run.
-    assert.equal(await count('run_logs', stack.database.sql`run_id = ${run.id}::uuid and action = 'created' and target_id is null`), RECORDS);
+    assert.equal(await count('run_log_entries', stack.database.sql`run_id = ${run.id}::uuid and action = 'created' and target_id is null`), RECORDS);
   });
 
   test('Export then writes the destination and records the target ids on the contracts', async () => {
@@ -108,7 +108,7 @@ describe('run profiles: one stage each, one engine', () => {
     assert.equal(await count('pending_exports', stack.database.sql`status = 'Exported'`), RECORDS);
     assert.equal(await count('contracts', stack.database.sql`target_id is not null and target_hash is not null`), RECORDS);
     // The synchronisation's run log stays as that run left it: nothing reached the target in it.
-    assert.equal(await count('run_logs', stack.database.sql`action = 'created' and target_id is null`), RECORDS);
+    assert.equal(await count('run_log_entries', stack.database.sql`action = 'created' and target_id is null`), RECORDS);
   });
 
   test('re-running every stage with no source change writes no row anywhere', async () => {

@@ -26,7 +26,7 @@ import { copyField, copyRows } from '../../db/copy';
 import type { ConnectionPools, PostgresConnectionConfig } from '../connectors/postgres-destination';
 import type { JsonObject } from '../connectors/types';
 import { mapRecords, type MappedRecord } from '../map-records';
-import type { RunLogWriter } from '../run-logs';
+import { writeRunLogBatch, type RunLogBatch, type RunLogWriter } from '../run-logs';
 import { analyzeAsTablesGrow, FIRST_PAGES_MIN_ROWS, tablesDoubled, type WorkingTable } from '../statistics';
 import type { TaskContext } from '../task-context';
 import { contractAwaitingExport, contractRecordingWrite, settledContract } from './contract-rules';
@@ -601,15 +601,28 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
       await copyRows(tx, 'pending_exports', exportColumns, registered, ({ row, id }) => [runId, String(taskId), String(pageNo), copyField(row.external_id), id, row.action]);
       queued = changes.length;
     }
-    // The run log: as writeRunLog writes it (a refused write is logged as done without a target, and failed).
+    // The run log: as writeRunLog writes it (a refused write is logged as done without a target,
+    // and failed). The objects written go in one batch per action; the others one row each, as
+    // the export step updates the entries of what it writes later (export-page.ts).
     type Entry = { row: PageRow; failed: string | null };
-    const entries: Entry[] = logged.map((row) => ({ row, failed: row.action === 'failed' ? row.error : null }));
-    if (written) for (const row of changes) if (row.refused !== null) entries.push({ row, failed: row.refused });
+    const entries: Entry[] = [];
+    const batches = new Map<'created' | 'updated', RunLogBatch>();
+    for (const row of logged) {
+      const action = row.action === 'create' ? 'created' : 'updated';
+      if (row.action !== 'failed' && written && row.refused === null) {
+        let batch = batches.get(action);
+        if (batch === undefined) batches.set(action, (batch = { runId, taskId, action, targeted: true, originIds: [], expiresAt: at.kept }));
+        batch.originIds.push(row.external_id);
+        continue;
+      }
+      entries.push({ row, failed: row.action === 'failed' ? row.error : null });
+      if (written && row.refused !== null) entries.push({ row, failed: row.refused });
+    }
+    for (const batch of batches.values()) await writeRunLogBatch(tx, batch);
     await copyRows(tx, 'run_logs', ['run_id', 'task_id', 'origin_id', 'target_id', 'action', 'error', 'expires_at'], entries, ({ row, failed }) => {
       const origin = copyField(row.external_id);
       if (failed !== null || row.action === 'failed') return [runId, String(taskId), origin, '\\N', 'failed', copyField(failed), at.failed];
-      const target = written && row.refused === null ? origin : '\\N';
-      return [runId, String(taskId), origin, target, row.action === 'create' ? 'created' : 'updated', '\\N', at.kept];
+      return [runId, String(taskId), origin, '\\N', row.action === 'create' ? 'created' : 'updated', '\\N', at.kept];
     });
     // The register's commit comes first; its failure rolls this back.
     await register;
