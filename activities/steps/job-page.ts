@@ -608,8 +608,8 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
     const entries: Entry[] = [];
     const batches = new Map<'created' | 'updated', RunLogBatch>();
     for (const row of logged) {
-      const action = row.action === 'create' ? 'created' : 'updated';
       if (row.action !== 'failed' && written && row.refused === null) {
+        const action = row.action === 'create' ? 'created' : 'updated';
         let batch = batches.get(action);
         if (batch === undefined) batches.set(action, (batch = { runId, taskId, action, targeted: true, originIds: [], expiresAt: at.kept }));
         batch.originIds.push(row.external_id);

@@ -30,8 +30,11 @@ export const route = createRoute({
   responses: { 200: { description: 'Log entries by id', content: { 'application/json': { schema: listOf(RunLogSchema) } } }, ...errorResponses },
 });
 
-/** One entry of a run's log, whichever way it was written (a row of run_logs, or of a batch). */
-export interface RunLogEntry {
+/**
+ * One entry of a run's log as listed, whichever way it was written (a row of run_logs, or of a
+ * batch); activities/run-logs.ts's RunLogEntry is what a step hands the writer.
+ */
+export interface ListedRunLogEntry {
   id: number;
   taskId: number;
   originId: string;
@@ -72,9 +75,9 @@ export function runLogRows(db: Db, { runId, action, after, limit }: RunLogPageAr
  * (run_log_batches), which the page merges in by id: it opens a batch only while the batch can
  * still hold one of the page's entries, one or two batches a page in practice.
  */
-export async function runLogPage(db: Db, page: RunLogPageArgs): Promise<RunLogEntry[]> {
+export async function runLogPage(db: Db, page: RunLogPageArgs): Promise<ListedRunLogEntry[]> {
   const { runId, action, after, limit } = page;
-  const rows: RunLogEntry[] = await runLogRows(db, page);
+  const rows: ListedRunLogEntry[] = await runLogRows(db, page);
   const batches = await db
     .select({ firstId: runLogBatches.firstId })
     .from(runLogBatches)
@@ -95,6 +98,7 @@ export async function runLogPage(db: Db, page: RunLogPageArgs): Promise<RunLogEn
       from ${runLogBatches} b cross join lateral unnest(b.ids, b.origin_ids) as e(id, origin_id)
       where b.run_id = ${runId} and b.first_id = ${firstId} and e.id > ${after ?? 0}
       order by e.id limit ${limit}`);
+    // A batch entry as the view run_log_entries (migration 0015) shows it: target = origin when targeted, no error.
     const more = opened.map((r) => ({
       id: Number(r.id),
       taskId: r.task_id,
@@ -118,7 +122,7 @@ export function register(app: Router, deps: AppDeps) {
     const [run] = UUID.test(runId) ? await deps.db.select({ id: runs.id }).from(runs).where(eq(runs.id, runId)) : [];
     if (!run) throw notFound('Run', runId);
     const rows = await runLogPage(deps.db, { runId, action, after: decodeIdCursor(cursor), limit: limit + 1 });
-    const view = (r: RunLogEntry) => ({
+    const view = (r: ListedRunLogEntry) => ({
       id: r.id,
       taskId: r.taskId,
       originId: r.originId,
