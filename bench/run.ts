@@ -3,7 +3,8 @@
 // its own process, a generated HTTP source that renders its pages before each run, or with
 // --source-on-request as they are asked for), every scenario through the public API. Prints one
 // table row per scenario and saves the figures under bench/results/. Every figure comes from a run
-// whose destination holds exactly the source's rows (count and checksum), or the bench fails.
+// whose destination holds exactly the source's rows (count and checksum), or the bench fails;
+// a second table says which of the goals in bench/goals.ts the figures meet.
 //
 //   raw-copy    COPY of the rows straight into a table with postgres.js: this machine's ceiling
 //   full-http   N records HTTP JSON → PostgreSQL table, empty destination
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { expectedChecksum, generatedRecord, startGeneratedSource } from './generated-source';
 import { eventCount, largestPayloadBytes, workflowHistories } from '../test/helpers/history';
+import { judge, verdictTable } from './goals';
 import { call, saveResult, startBenchStack, waitForRun, type BenchStack } from './harness';
 
 const SCENARIOS = ['raw-copy', 'full-http', 'delta-1pct', 'unchanged', 'full-pg'] as const;
@@ -208,7 +210,8 @@ async function main(): Promise<void> {
     }
 
     printTable(rows);
-    for (const row of rows) await saveResult(`bench-${row.scenario}`, { ...row, pageSize, sourceLatencyMs, sourceOnRequest }, database, { quiet: true });
+    console.log(`\n${verdictTable(rows.flatMap(judge))}`);
+    for (const row of rows) await saveResult(`bench-${row.scenario}`, { ...row, pageSize, sourceLatencyMs, sourceOnRequest, goals: judge(row) }, database, { quiet: true });
   } finally {
     await source.close();
     await stack.stop();

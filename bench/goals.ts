@@ -1,0 +1,90 @@
+// The targets `npm run bench` is judged by (issue 6), checked against each run's figures so that
+// every bench says plainly which hold. Throughput, Temporal overhead and memory are set at
+// 1,000,000 records (a small run's fixed costs weigh more): at other sizes they are reported as not
+// judged rather than as met or missed. History and payload bounds hold at any size.
+export const GOAL_RECORDS = 1_000_000;
+
+/** Records per second end to end, per scenario. */
+export const THROUGHPUT_GOALS: Readonly<Record<string, number>> = {
+  'full-http': 20_000,
+  'delta-1pct': 60_000,
+  unchanged: 80_000,
+  'full-pg': 25_000,
+};
+
+export const MAX_TEMPORAL_OVERHEAD_SHARE = 0.15;
+export const MAX_WORKER_PEAK_RSS_MB = 300;
+/** "No run's history exceeds 2,000 events before continuing as new." */
+export const MAX_HISTORY_EVENTS = 2_000;
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** What the goals need of a scenario's figures (a subset of the bench's RunFigures). */
+export interface JudgedFigures {
+  scenario: string;
+  records: number;
+  recordsPerSecond: number;
+  temporalOverheadShare: number;
+  workerPeakRssMb: number;
+  maxHistoryEvents: number;
+  largestPayloadBytes: number;
+}
+
+export interface Verdict {
+  scenario: string;
+  goal: string;
+  measured: string;
+  /** null: not judged at this size. */
+  holds: boolean | null;
+}
+
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+/** One verdict per goal that applies to the scenario (raw-copy, the ceiling, has none). */
+export function judge(figures: JudgedFigures): Verdict[] {
+  const target = THROUGHPUT_GOALS[figures.scenario];
+  if (target === undefined) return [];
+  const atGoalSize = figures.records === GOAL_RECORDS;
+  const { scenario } = figures;
+  return [
+    {
+      scenario,
+      goal: `at least ${thousands(target)} records/s`,
+      measured: `${thousands(figures.recordsPerSecond)} (${Math.round((figures.recordsPerSecond / target) * 100)}%)`,
+      holds: atGoalSize ? figures.recordsPerSecond >= target : null,
+    },
+    {
+      scenario,
+      goal: `Temporal overhead under ${MAX_TEMPORAL_OVERHEAD_SHARE * 100}%`,
+      measured: `${(figures.temporalOverheadShare * 100).toFixed(1)}%`,
+      holds: atGoalSize ? figures.temporalOverheadShare < MAX_TEMPORAL_OVERHEAD_SHARE : null,
+    },
+    {
+      scenario,
+      goal: `worker peak RSS under ${MAX_WORKER_PEAK_RSS_MB} MB`,
+      measured: `${figures.workerPeakRssMb} MB`,
+      holds: atGoalSize ? figures.workerPeakRssMb < MAX_WORKER_PEAK_RSS_MB : null,
+    },
+    {
+      scenario,
+      goal: `at most ${thousands(MAX_HISTORY_EVENTS)} events per execution`,
+      measured: thousands(figures.maxHistoryEvents),
+      holds: figures.maxHistoryEvents <= MAX_HISTORY_EVENTS,
+    },
+    {
+      scenario,
+      goal: `no payload over ${MAX_PAYLOAD_BYTES / 1024} KB`,
+      measured: `${thousands(figures.largestPayloadBytes)} B`,
+      holds: figures.largestPayloadBytes <= MAX_PAYLOAD_BYTES,
+    },
+  ];
+}
+
+/** The verdicts as a markdown table, with a last line counting what holds. */
+export function verdictTable(verdicts: readonly Verdict[]): string {
+  const word = (v: Verdict) => (v.holds === null ? `not judged (goals are set at ${thousands(GOAL_RECORDS)} records)` : v.holds ? 'holds' : 'MISSED');
+  const lines = ['| scenario | goal | measured | verdict |', '|---|---|---|---|', ...verdicts.map((v) => `| ${v.scenario} | ${v.goal} | ${v.measured} | ${word(v)} |`)];
+  const judged = verdicts.filter((v) => v.holds !== null);
+  const missed = judged.filter((v) => !v.holds);
+  lines.push('', `${judged.length - missed.length} of ${judged.length} judged goals hold${missed.length ? `; missed: ${missed.map((v) => `${v.scenario} ${v.goal}`).join(', ')}` : ''}.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,52 @@
+// The bench judges its figures against issue 6's goals: a figure on either side of each bound
+// must get the verdict it deserves, and sizes other than the goals' are not judged on throughput,
+// overhead or memory.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judge, verdictTable, type JudgedFigures } from '../bench/goals';
+
+const figures = (over: Partial<JudgedFigures>): JudgedFigures => ({
+  scenario: 'full-pg',
+  records: 1_000_000,
+  recordsPerSecond: 25_000,
+  temporalOverheadShare: 0.02,
+  workerPeakRssMb: 283,
+  maxHistoryEvents: 233,
+  largestPayloadBytes: 497,
+  ...over,
+});
+
+const verdictOf = (f: JudgedFigures, goal: RegExp) => judge(f).find((v) => goal.test(v.goal))?.holds;
+
+test('each goal holds at its bound and is missed just past it', () => {
+  assert.equal(verdictOf(figures({ recordsPerSecond: 25_000 }), /records\/s/), true);
+  assert.equal(verdictOf(figures({ recordsPerSecond: 24_999 }), /records\/s/), false);
+  assert.equal(verdictOf(figures({ scenario: 'unchanged', recordsPerSecond: 79_999 }), /records\/s/), false);
+  assert.equal(verdictOf(figures({ scenario: 'delta-1pct', recordsPerSecond: 60_000 }), /records\/s/), true);
+  assert.equal(verdictOf(figures({ temporalOverheadShare: 0.149 }), /Temporal overhead/), true);
+  assert.equal(verdictOf(figures({ temporalOverheadShare: 0.15 }), /Temporal overhead/), false);
+  assert.equal(verdictOf(figures({ workerPeakRssMb: 299 }), /RSS/), true);
+  assert.equal(verdictOf(figures({ workerPeakRssMb: 300 }), /RSS/), false);
+  assert.equal(verdictOf(figures({ maxHistoryEvents: 2_000 }), /events/), true);
+  assert.equal(verdictOf(figures({ maxHistoryEvents: 2_001 }), /events/), false);
+  assert.equal(verdictOf(figures({ largestPayloadBytes: 65_536 }), /payload/), true);
+  assert.equal(verdictOf(figures({ largestPayloadBytes: 65_537 }), /payload/), false);
+});
+
+test('throughput, overhead and memory are not judged away from 1,000,000 records; raw-copy has no goals', () => {
+  const small = figures({ records: 100_000, recordsPerSecond: 1, workerPeakRssMb: 999, temporalOverheadShare: 0.5 });
+  assert.equal(verdictOf(small, /records\/s/), null);
+  assert.equal(verdictOf(small, /RSS/), null);
+  assert.equal(verdictOf(small, /Temporal overhead/), null);
+  assert.equal(verdictOf(figures({ records: 100_000, maxHistoryEvents: 2_001 }), /events/), false);
+  assert.equal(verdictOf(small, /events/), true);
+  assert.deepEqual(judge(figures({ scenario: 'raw-copy' })), []);
+});
+
+test('the verdict table names what was missed and counts only judged goals', () => {
+  const table = verdictTable([...judge(figures({ recordsPerSecond: 17_960 })), ...judge(figures({ scenario: 'unchanged', records: 100_000, recordsPerSecond: 80_001 }))]);
+  assert.match(table, /\| full-pg \| at least 25,000 records\/s \| 17,960 \(72%\) \| MISSED \|/);
+  assert.match(table, /\| unchanged \| at least 80,000 records\/s \| 80,001 \(100%\) \| not judged/);
+  // 5 goals of full-pg and 2 of unchanged (throughput, overhead and memory not judged at 100,000).
+  assert.match(table, /6 of 7 judged goals hold; missed: full-pg at least 25,000 records\/s\.$/);
+});
