@@ -44,38 +44,21 @@ export function judge(figures: JudgedFigures): Verdict[] {
   const target = THROUGHPUT_GOALS[figures.scenario];
   if (target === undefined) return [];
   const atGoalSize = figures.records === GOAL_RECORDS;
-  const { scenario } = figures;
+  const verdict = (goal: string, measured: string, holds: boolean | null): Verdict => ({ scenario: figures.scenario, goal, measured, holds });
   return [
-    {
-      scenario,
-      goal: `at least ${thousands(target)} records/s`,
-      measured: `${thousands(figures.recordsPerSecond)} (${Math.round((figures.recordsPerSecond / target) * 100)}%)`,
-      holds: atGoalSize ? figures.recordsPerSecond >= target : null,
-    },
-    {
-      scenario,
-      goal: `Temporal overhead under ${MAX_TEMPORAL_OVERHEAD_SHARE * 100}%`,
-      measured: `${(figures.temporalOverheadShare * 100).toFixed(1)}%`,
-      holds: atGoalSize ? figures.temporalOverheadShare < MAX_TEMPORAL_OVERHEAD_SHARE : null,
-    },
-    {
-      scenario,
-      goal: `worker peak RSS under ${MAX_WORKER_PEAK_RSS_MB} MB`,
-      measured: `${figures.workerPeakRssMb} MB`,
-      holds: atGoalSize ? figures.workerPeakRssMb < MAX_WORKER_PEAK_RSS_MB : null,
-    },
-    {
-      scenario,
-      goal: `at most ${thousands(MAX_HISTORY_EVENTS)} events per execution`,
-      measured: thousands(figures.maxHistoryEvents),
-      holds: figures.maxHistoryEvents <= MAX_HISTORY_EVENTS,
-    },
-    {
-      scenario,
-      goal: `no payload over ${MAX_PAYLOAD_BYTES / 1024} KB`,
-      measured: `${thousands(figures.largestPayloadBytes)} B`,
-      holds: figures.largestPayloadBytes <= MAX_PAYLOAD_BYTES,
-    },
+    verdict(
+      `at least ${thousands(target)} records/s`,
+      `${thousands(figures.recordsPerSecond)} (${Math.round((figures.recordsPerSecond / target) * 100)}%)`,
+      atGoalSize ? figures.recordsPerSecond >= target : null,
+    ),
+    verdict(
+      `Temporal overhead under ${MAX_TEMPORAL_OVERHEAD_SHARE * 100}%`,
+      `${(figures.temporalOverheadShare * 100).toFixed(1)}%`,
+      atGoalSize ? figures.temporalOverheadShare < MAX_TEMPORAL_OVERHEAD_SHARE : null,
+    ),
+    verdict(`worker peak RSS under ${MAX_WORKER_PEAK_RSS_MB} MB`, `${figures.workerPeakRssMb} MB`, atGoalSize ? figures.workerPeakRssMb < MAX_WORKER_PEAK_RSS_MB : null),
+    verdict(`at most ${thousands(MAX_HISTORY_EVENTS)} events per execution`, thousands(figures.maxHistoryEvents), figures.maxHistoryEvents <= MAX_HISTORY_EVENTS),
+    verdict(`no payload over ${MAX_PAYLOAD_BYTES / 1024} KB`, `${thousands(figures.largestPayloadBytes)} B`, figures.largestPayloadBytes <= MAX_PAYLOAD_BYTES),
   ];
 }
 

@@ -210,8 +210,9 @@ async function main(): Promise<void> {
     }
 
     printTable(rows);
-    console.log(`\n${verdictTable(rows.flatMap(judge))}`);
-    for (const row of rows) await saveResult(`bench-${row.scenario}`, { ...row, pageSize, sourceLatencyMs, sourceOnRequest, goals: judge(row) }, database, { quiet: true });
+    const judged = rows.map((row) => ({ row, goals: judge(row) }));
+    console.log(`\n${verdictTable(judged.flatMap(({ goals }) => goals))}`);
+    for (const { row, goals } of judged) await saveResult(`bench-${row.scenario}`, { ...row, pageSize, sourceLatencyMs, sourceOnRequest, goals }, database, { quiet: true });
   } finally {
     await source.close();
     await stack.stop();
