@@ -62,12 +62,16 @@ export function judge(figures: JudgedFigures): Verdict[] {
   ];
 }
 
+/** A markdown table: the header row, its rule, then one row per entry (the bench's tables). */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
 /** The verdicts as a markdown table, with a last line counting what holds. */
 export function verdictTable(verdicts: readonly Verdict[]): string {
   const word = (v: Verdict) => (v.holds === null ? `not judged (goals are set at ${thousands(GOAL_RECORDS)} records)` : v.holds ? 'holds' : 'MISSED');
-  const lines = ['| scenario | goal | measured | verdict |', '|---|---|---|---|', ...verdicts.map((v) => `| ${v.scenario} | ${v.goal} | ${v.measured} | ${word(v)} |`)];
+  const table = markdownTable(['scenario', 'goal', 'measured', 'verdict'], verdicts.map((v) => [v.scenario, v.goal, v.measured, word(v)]));
   const judged = verdicts.filter((v) => v.holds !== null);
   const missed = judged.filter((v) => !v.holds);
-  lines.push('', `${judged.length - missed.length} of ${judged.length} judged goals hold${missed.length ? `; missed: ${missed.map((v) => `${v.scenario} ${v.goal}`).join(', ')}` : ''}.`);
-  return lines.join('\n');
+  return `${table}\n\n${judged.length - missed.length} of ${judged.length} judged goals hold${missed.length ? `; missed: ${missed.map((v) => `${v.scenario} ${v.goal}`).join(', ')}` : ''}.`;
 }

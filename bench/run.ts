@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { expectedChecksum, generatedRecord, startGeneratedSource } from './generated-source';
 import { eventCount, largestPayloadBytes, workflowHistories } from '../test/helpers/history';
-import { judge, verdictTable } from './goals';
+import { judge, markdownTable, verdictTable } from './goals';
 import { call, saveResult, startBenchStack, waitForRun, type BenchStack } from './harness';
 
 const SCENARIOS = ['raw-copy', 'full-http', 'delta-1pct', 'unchanged', 'full-pg'] as const;
@@ -328,9 +328,7 @@ function printTable(rows: RunFigures[]): void {
     r.scenario.includes('http') || r.scenario === 'delta-1pct' || r.scenario === 'unchanged' ? String(r.sourceRequests) : '',
     r.cpuSeconds.worker === undefined ? '' : ['worker', 'postgres', 'temporal', 'bench'].map((k) => r.cpuSeconds[k]!.toFixed(1)).join(' / '),
   ]);
-  console.log(`| ${header.join(' | ')} |`);
-  console.log(`|${header.map(() => '---').join('|')}|`);
-  for (const line of lines) console.log(`| ${line.join(' | ')} |`);
+  console.log(markdownTable(header, lines));
 }
 
 main().catch((err: unknown) => {
