@@ -29,8 +29,9 @@ const SECRET_KEY = 'bench-secret-key-0123456789';
 /**
  * The worker's Node flags and environment, read from the `start:worker` script of package.json so
  * that the bench runs the worker exactly as production does, with no copy of them to keep in step.
- * The script gives it a 224 MB heap (at 256 MB the heap grew into the room, and a million-row
- * full-pg run peaked at 310 MB resident, 272 MB at 224), a young generation of 4 MB semi-spaces
+ * The script gives it a 192 MB heap (at 256 MB the heap grew into the room, and a million-row
+ * full-pg run peaked at 310 MB resident; at 224 MB, runs of 300,000 records peaked at up to 301 MB,
+ * at 192 MB up to 289 MB, at the same speed), a young generation of 4 MB semi-spaces
  * (the default 16 MB ones hold a page's short-lived garbage a while longer, about 40 MB more
  * resident memory for no measurable speed), one V8 helper thread instead of four (the collector's
  * helpers took about as much CPU as the main thread, and on two cores shared with PostgreSQL the
