@@ -37,7 +37,8 @@ export interface Verdict {
   holds: boolean | null;
 }
 
-const thousands = (n: number) => n.toLocaleString('en-US');
+/** A count as the bench's tables print it (1,000,000). */
+export const thousands = (n: number) => n.toLocaleString('en-US');
 
 /** One verdict per goal that applies to the scenario (raw-copy, the ceiling, has none). */
 export function judge(figures: JudgedFigures): Verdict[] {

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { expectedChecksum, generatedRecord, startGeneratedSource } from './generated-source';
 import { eventCount, largestPayloadBytes, workflowHistories } from '../test/helpers/history';
-import { judge, markdownTable, verdictTable } from './goals';
+import { judge, markdownTable, thousands, verdictTable } from './goals';
 import { call, saveResult, startBenchStack, waitForRun, type BenchStack } from './harness';
 
 const SCENARIOS = ['raw-copy', 'full-http', 'delta-1pct', 'unchanged', 'full-pg'] as const;
@@ -315,9 +315,9 @@ function printTable(rows: RunFigures[]): void {
   const header = ['scenario', 'records', 'seconds', 'rec/s', 'vs raw-copy', 'import', 'map', 'diff', 'upsert', 'export', 'other acts', 'temporal overhead', 'worker peak RSS', 'executions', 'max events', 'max payload', 'source requests', 'CPU s: worker / PostgreSQL / Temporal / bench'];
   const lines = rows.map((r) => [
     r.scenario,
-    r.records.toLocaleString('en-US'),
+    thousands(r.records),
     r.seconds.toFixed(1),
-    r.recordsPerSecond.toLocaleString('en-US'),
+    thousands(r.recordsPerSecond),
     r.ratioToRawCopy === null ? '' : `${(r.ratioToRawCopy * 100).toFixed(1)}%`,
     ...['import', 'map', 'diff', 'upsert', 'export', 'bookkeeping'].map((s) => (r.stepSeconds[s] === undefined ? '' : `${r.stepSeconds[s]!.toFixed(1)} s`)),
     r.scenario === 'raw-copy' ? '' : `${r.temporalOverheadSeconds.toFixed(1)} s (${(r.temporalOverheadShare * 100).toFixed(1)}%)`,
