@@ -1,7 +1,8 @@
 // The targets `npm run bench` is judged by (issue 6), checked against each run's figures so that
 // every bench says plainly which hold. Throughput, Temporal overhead and memory are set at
 // 1,000,000 records (a small run's fixed costs weigh more): at other sizes they are reported as not
-// judged rather than as met or missed. History and payload bounds hold at any size.
+// judged rather than as met or missed; memory growth compares a scenario's peak there with its
+// peak in a run of 100,000 records. History and payload bounds hold at any size.
 export const GOAL_RECORDS = 1_000_000;
 
 /** Records per second end to end, per scenario. */
@@ -14,6 +15,13 @@ export const THROUGHPUT_GOALS: Readonly<Record<string, number>> = {
 
 export const MAX_TEMPORAL_OVERHEAD_SHARE = 0.15;
 export const MAX_WORKER_PEAK_RSS_MB = 300;
+/**
+ * "Within 20% of its value at 100,000 records (memory does not grow with N)": a scenario's peak at
+ * 1,000,000 records may be at most this much above the same scenario's peak at the reference size,
+ * which `npm run bench` measures in a fresh stack of its own before the goal-size runs.
+ */
+export const MEMORY_REFERENCE_RECORDS = 100_000;
+export const MAX_PEAK_GROWTH_PERCENT = 20;
 /** "No run's history exceeds 2,000 events before continuing as new." */
 export const MAX_HISTORY_EVENTS = 2_000;
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -25,6 +33,9 @@ export interface JudgedFigures {
   recordsPerSecond: number;
   temporalOverheadShare: number;
   workerPeakRssMb: number;
+  /** The same scenario's worker peak in a smaller run, when the bench made one, and that run's size. */
+  referencePeakRssMb?: number;
+  referenceRecords?: number;
   maxHistoryEvents: number;
   largestPayloadBytes: number;
 }
@@ -33,8 +44,9 @@ export interface Verdict {
   scenario: string;
   goal: string;
   measured: string;
-  /** null: not judged at this size. */
+  /** null: not judged (at this size, or for want of a reference run: `notJudged` says why). */
   holds: boolean | null;
+  notJudged?: string;
 }
 
 /** A count as the bench's tables print it (1,000,000). */
@@ -45,7 +57,16 @@ export function judge(figures: JudgedFigures): Verdict[] {
   const target = THROUGHPUT_GOALS[figures.scenario];
   if (target === undefined) return [];
   const atGoalSize = figures.records === GOAL_RECORDS;
-  const verdict = (goal: string, measured: string, holds: boolean | null): Verdict => ({ scenario: figures.scenario, goal, measured, holds });
+  const verdict = (goal: string, measured: string, holds: boolean | null, notJudged?: string): Verdict => ({
+    scenario: figures.scenario,
+    goal,
+    measured,
+    holds,
+    ...(holds === null && notJudged !== undefined ? { notJudged } : {}),
+  });
+  const { referencePeakRssMb: reference, referenceRecords } = figures;
+  const growth = reference === undefined ? undefined : figures.workerPeakRssMb / reference - 1;
+  const comparable = reference !== undefined && referenceRecords === MEMORY_REFERENCE_RECORDS;
   return [
     verdict(
       `at least ${thousands(target)} records/s`,
@@ -58,6 +79,15 @@ export function judge(figures: JudgedFigures): Verdict[] {
       atGoalSize ? figures.temporalOverheadShare < MAX_TEMPORAL_OVERHEAD_SHARE : null,
     ),
     verdict(`worker peak RSS under ${MAX_WORKER_PEAK_RSS_MB} MB`, `${figures.workerPeakRssMb} MB`, atGoalSize ? figures.workerPeakRssMb < MAX_WORKER_PEAK_RSS_MB : null),
+    verdict(
+      `worker peak RSS within ${MAX_PEAK_GROWTH_PERCENT}% of its value at ${thousands(MEMORY_REFERENCE_RECORDS)} records`,
+      growth === undefined
+        ? `${figures.workerPeakRssMb} MB`
+        : `${figures.workerPeakRssMb} MB against ${reference} MB at ${thousands(referenceRecords ?? 0)} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%)`,
+      // In whole numbers, as both peaks are reported (no rounding error at the bound): 20% over is still within.
+      atGoalSize && comparable ? figures.workerPeakRssMb * 100 <= reference * (100 + MAX_PEAK_GROWTH_PERCENT) : null,
+      atGoalSize ? `no run at ${thousands(MEMORY_REFERENCE_RECORDS)} records to compare with` : undefined,
+    ),
     verdict(`at most ${thousands(MAX_HISTORY_EVENTS)} events per execution`, thousands(figures.maxHistoryEvents), figures.maxHistoryEvents <= MAX_HISTORY_EVENTS),
     verdict(`no payload over ${MAX_PAYLOAD_BYTES / 1024} KB`, `${thousands(figures.largestPayloadBytes)} B`, figures.largestPayloadBytes <= MAX_PAYLOAD_BYTES),
   ];
@@ -70,7 +100,7 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 
 /** The verdicts as a markdown table, with a last line counting what holds. */
 export function verdictTable(verdicts: readonly Verdict[]): string {
-  const word = (v: Verdict) => (v.holds === null ? `not judged (goals are set at ${thousands(GOAL_RECORDS)} records)` : v.holds ? 'holds' : 'MISSED');
+  const word = (v: Verdict) => (v.holds === null ? `not judged (${v.notJudged ?? `goals are set at ${thousands(GOAL_RECORDS)} records`})` : v.holds ? 'holds' : 'MISSED');
   const table = markdownTable(['scenario', 'goal', 'measured', 'verdict'], verdicts.map((v) => [v.scenario, v.goal, v.measured, word(v)]));
   const judged = verdicts.filter((v) => v.holds !== null);
   const missed = judged.filter((v) => !v.holds);

@@ -18,8 +18,10 @@ export interface BenchStack {
   client: Client;
   database: TestDatabase;
   worker: ChildProcess;
-  /** Peak resident set of the worker process so far, in MB (VmHWM). */
+  /** Peak resident set of the worker process since it started or since resetWorkerPeak, in MB (VmHWM). */
   workerPeakRssMb(): number;
+  /** Starts the worker's peak afresh from its resident set now, so that a run's peak is its own. */
+  resetWorkerPeak(): void;
   /** CPU seconds used so far by the worker, PostgreSQL (every server process), Temporal and this process (API and source). */
   cpuSeconds(): CpuSeconds;
   stop(): Promise<void>;
@@ -124,6 +126,10 @@ export async function startBenchStack(): Promise<BenchStack> {
       const status = readFileSync(`/proc/${worker.pid}/status`, 'utf8');
       const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
       return Math.round(kb / 1024);
+    },
+    resetWorkerPeak() {
+      // Linux: writing 5 to clear_refs resets VmHWM to the current resident set.
+      writeFileSync(`/proc/${worker.pid}/clear_refs`, '5');
     },
     cpuSeconds: () => cpuSecondsOf(worker.pid!),
     async stop() {
