@@ -33,11 +33,16 @@ export interface JudgedFigures {
   recordsPerSecond: number;
   temporalOverheadShare: number;
   workerPeakRssMb: number;
-  /** The same scenario's worker peak in a smaller run, when the bench made one, and that run's size. */
-  referencePeakRssMb?: number;
-  referenceRecords?: number;
+  /** The same scenario's worker peak in a smaller run, when the bench made one. */
+  reference?: ReferencePeak;
   maxHistoryEvents: number;
   largestPayloadBytes: number;
+}
+
+/** A scenario's worker peak in a run of `records`, which a goal-size run's peak is compared with. */
+export interface ReferencePeak {
+  records: number;
+  peakRssMb: number;
 }
 
 export interface Verdict {
@@ -64,9 +69,7 @@ export function judge(figures: JudgedFigures): Verdict[] {
     holds,
     ...(holds === null && notJudged !== undefined ? { notJudged } : {}),
   });
-  const { referencePeakRssMb: reference, referenceRecords } = figures;
-  const growth = reference === undefined ? undefined : figures.workerPeakRssMb / reference - 1;
-  const comparable = reference !== undefined && referenceRecords === MEMORY_REFERENCE_RECORDS;
+  const { reference } = figures;
   return [
     verdict(
       `at least ${thousands(target)} records/s`,
@@ -81,17 +84,17 @@ export function judge(figures: JudgedFigures): Verdict[] {
     verdict(`worker peak RSS under ${MAX_WORKER_PEAK_RSS_MB} MB`, `${figures.workerPeakRssMb} MB`, atGoalSize ? figures.workerPeakRssMb < MAX_WORKER_PEAK_RSS_MB : null),
     verdict(
       `worker peak RSS within ${MAX_PEAK_GROWTH_PERCENT}% of its value at ${thousands(MEMORY_REFERENCE_RECORDS)} records`,
-      growth === undefined
-        ? `${figures.workerPeakRssMb} MB`
-        : `${figures.workerPeakRssMb} MB against ${reference} MB at ${thousands(referenceRecords ?? 0)} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%)`,
+      reference === undefined ? `${figures.workerPeakRssMb} MB` : `${figures.workerPeakRssMb} MB against ${reference.peakRssMb} MB at ${thousands(reference.records)} (${signedPercent(figures.workerPeakRssMb / reference.peakRssMb - 1)})`,
       // In whole numbers, as both peaks are reported (no rounding error at the bound): 20% over is still within.
-      atGoalSize && comparable ? figures.workerPeakRssMb * 100 <= reference * (100 + MAX_PEAK_GROWTH_PERCENT) : null,
+      atGoalSize && reference?.records === MEMORY_REFERENCE_RECORDS ? figures.workerPeakRssMb * 100 <= reference.peakRssMb * (100 + MAX_PEAK_GROWTH_PERCENT) : null,
       atGoalSize ? `no run at ${thousands(MEMORY_REFERENCE_RECORDS)} records to compare with` : undefined,
     ),
     verdict(`at most ${thousands(MAX_HISTORY_EVENTS)} events per execution`, thousands(figures.maxHistoryEvents), figures.maxHistoryEvents <= MAX_HISTORY_EVENTS),
     verdict(`no payload over ${MAX_PAYLOAD_BYTES / 1024} KB`, `${thousands(figures.largestPayloadBytes)} B`, figures.largestPayloadBytes <= MAX_PAYLOAD_BYTES),
   ];
 }
+
+const signedPercent = (share: number) => `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)}%`;
 
 /** A markdown table: the header row, its rule, then one row per entry (the bench's tables). */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

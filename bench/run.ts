@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { expectedChecksum, generatedRecord, startGeneratedSource } from './generated-source';
 import { eventCount, largestPayloadBytes, workflowHistories } from '../test/helpers/history';
-import { GOAL_RECORDS, judge, markdownTable, MEMORY_REFERENCE_RECORDS, thousands, verdictTable } from './goals';
+import { GOAL_RECORDS, judge, markdownTable, MEMORY_REFERENCE_RECORDS, thousands, verdictTable, type ReferencePeak } from './goals';
 import { call, saveResult, startBenchStack, waitForRun, type BenchStack } from './harness';
 
 const SCENARIOS = ['raw-copy', 'full-http', 'delta-1pct', 'unchanged', 'full-pg'] as const;
@@ -95,26 +95,26 @@ async function main(): Promise<void> {
   }
   const options = { wanted, pageSize, sourceLatencyMs, sourceOnRequest: values['source-on-request'] };
 
-  let reference: { records: number; peaks: Map<Scenario, number> } | undefined;
+  let references = new Map<Scenario, ReferencePeak>();
   // raw-copy has no worker, so no peak: alone, it needs no reference run.
   const judgedOnMemory = wanted.filter((s) => s !== 'raw-copy');
   if (referenceRecords > 0 && judgedOnMemory.length > 0) {
     console.log(`At ${thousands(referenceRecords)} records first, for the memory goal:\n`);
     const rows = await benchAt({ ...options, records: referenceRecords, wanted: judgedOnMemory });
-    reference = { records: referenceRecords, peaks: new Map(rows.map((row) => [row.scenario, row.workerPeakRssMb])) };
+    references = new Map(rows.map((row) => [row.scenario, { records: referenceRecords, peakRssMb: row.workerPeakRssMb }]));
     console.log('');
   }
-  await benchAt({ ...options, records }, reference);
+  await benchAt({ ...options, records }, references);
 }
 
 /**
  * Runs the scenarios at one size in a stack of their own (Temporal, database, worker, source),
- * verifies every run, prints the figures and their verdicts (the memory goal's against the
- * `reference` run's peaks) and saves each scenario's under bench/results/. Returns the figures.
+ * verifies every run, prints the figures and their verdicts (the memory goal's against each
+ * scenario's peak in `references`) and saves each scenario's under bench/results/. Returns the figures.
  */
 async function benchAt(
   { records, wanted, pageSize, sourceLatencyMs, sourceOnRequest }: BenchOptions,
-  reference?: { records: number; peaks: Map<Scenario, number> },
+  references: ReadonlyMap<Scenario, ReferencePeak> = new Map(),
 ): Promise<RunFigures[]> {
   const stack = await startBenchStack();
   const source = await startGeneratedSource({ records, seed: SEED, latencyMs: sourceLatencyMs });
@@ -254,8 +254,8 @@ async function benchAt(
 
     printTable(rows);
     const judged = rows.map((row) => {
-      const referencePeakRssMb = reference?.peaks.get(row.scenario);
-      const figures = referencePeakRssMb === undefined ? row : { ...row, referencePeakRssMb, referenceRecords: reference!.records };
+      const reference = references.get(row.scenario);
+      const figures = reference === undefined ? row : { ...row, reference };
       return { figures, goals: judge(figures) };
     });
     console.log(`\n${verdictTable(judged.flatMap(({ goals }) => goals))}`);

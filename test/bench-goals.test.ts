@@ -35,17 +35,17 @@ test('each goal holds at its bound and is missed just past it', () => {
 
 test("the peak at 1,000,000 records may be at most 20% above the same scenario's peak at 100,000", () => {
   const growth = /within 20% of its value at 100,000 records/;
-  assert.equal(verdictOf(figures({ workerPeakRssMb: 300, referencePeakRssMb: 250, referenceRecords: 100_000 }), growth), true);
-  assert.equal(verdictOf(figures({ workerPeakRssMb: 301, referencePeakRssMb: 250, referenceRecords: 100_000 }), growth), false);
+  assert.equal(verdictOf(figures({ workerPeakRssMb: 300, reference: { records: 100_000, peakRssMb: 250 } }), growth), true);
+  assert.equal(verdictOf(figures({ workerPeakRssMb: 301, reference: { records: 100_000, peakRssMb: 250 } }), growth), false);
   // At a bound that is not a whole number of MB: 255 × 1.2 = 306 exactly, not 305.99999999999994.
-  assert.equal(verdictOf(figures({ workerPeakRssMb: 306, referencePeakRssMb: 255, referenceRecords: 100_000 }), growth), true);
-  assert.equal(verdictOf(figures({ workerPeakRssMb: 307, referencePeakRssMb: 255, referenceRecords: 100_000 }), growth), false);
+  assert.equal(verdictOf(figures({ workerPeakRssMb: 306, reference: { records: 100_000, peakRssMb: 255 } }), growth), true);
+  assert.equal(verdictOf(figures({ workerPeakRssMb: 307, reference: { records: 100_000, peakRssMb: 255 } }), growth), false);
   // A smaller peak than at 100,000 is no growth.
-  assert.equal(verdictOf(figures({ workerPeakRssMb: 200, referencePeakRssMb: 280, referenceRecords: 100_000 }), growth), true);
-  const missed = judge(figures({ workerPeakRssMb: 290, referencePeakRssMb: 200, referenceRecords: 100_000 })).find((v) => growth.test(v.goal))!;
+  assert.equal(verdictOf(figures({ workerPeakRssMb: 200, reference: { records: 100_000, peakRssMb: 280 } }), growth), true);
+  const missed = judge(figures({ workerPeakRssMb: 290, reference: { records: 100_000, peakRssMb: 200 } })).find((v) => growth.test(v.goal))!;
   assert.equal(missed.measured, '290 MB against 200 MB at 100,000 (+45.0%)');
   // A run of another size is shown but is not what the goal compares with.
-  const other = judge(figures({ workerPeakRssMb: 290, referencePeakRssMb: 200, referenceRecords: 50_000 })).find((v) => growth.test(v.goal))!;
+  const other = judge(figures({ workerPeakRssMb: 290, reference: { records: 50_000, peakRssMb: 200 } })).find((v) => growth.test(v.goal))!;
   assert.equal(other.holds, null);
   assert.equal(other.measured, '290 MB against 200 MB at 50,000 (+45.0%)');
 
@@ -54,7 +54,7 @@ test("the peak at 1,000,000 records may be at most 20% above the same scenario's
   assert.equal(alone.find((v) => growth.test(v.goal))!.holds, null);
   assert.match(verdictTable(alone), /within 20% of its value at 100,000 records \| 283 MB \| not judged \(no run at 100,000 records to compare with\) \|/);
   // Nor is it judged away from the goals' size.
-  assert.equal(verdictOf(figures({ records: 100_000, workerPeakRssMb: 999, referencePeakRssMb: 100, referenceRecords: 100_000 }), growth), null);
+  assert.equal(verdictOf(figures({ records: 100_000, workerPeakRssMb: 999, reference: { records: 100_000, peakRssMb: 100 } }), growth), null);
 });
 
 test('throughput, overhead and memory are not judged away from 1,000,000 records; raw-copy has no goals', () => {
