@@ -414,6 +414,12 @@ describe('schedules', () => {
       spec: { cronExpressions: [NEVER] },
       action: { type: 'startWorkflow', workflowType: 'scheduleRunWorkflow', taskQueue: stack.taskQueue, args: [{ scheduleId: 900_000 + kept.id }] },
     });
+    // Reconciliation finds strays by listing, which visibility serves a moment after the create
+    // (seen once in a fresh-clone CI run: the stray was not listed yet, and so not deleted).
+    await until('visibility to list the stray schedule', async () => {
+      for await (const summary of stack.env.client.schedule.list()) if (summary.scheduleId === strayId) return true;
+      return false;
+    });
 
     const logged: string[] = [];
     const result = await reconcileSchedules({ ...stack.deps, log: (message) => logged.push(message) });
