@@ -9,7 +9,8 @@
 // the scenarios first run at 100,000 (--reference-records, 0 to skip) in a stack of their own, for
 // the goal that memory does not grow with N; each run's worker peak is its own.
 //
-//   raw-copy    COPY of the rows straight into a table with postgres.js: this machine's ceiling
+//   raw-copy    COPY of the rows straight into a table with postgres.js: this machine's ceiling,
+//               measured before the first run and after each (a run's share is of the two beside it)
 //   full-http   N records HTTP JSON → PostgreSQL table, empty destination
 //   delta-1pct  the same job again with 1% of the source records changed
 //   unchanged   the same job again with nothing changed
@@ -40,7 +41,11 @@ interface RunFigures {
   records: number;
   seconds: number;
   recordsPerSecond: number;
+  /** Of the mean of the raw-copy rates measured just before and just after the run. */
   ratioToRawCopy: number | null;
+  /** Those two raw-copy rates, records/s (the runs'), or every raw-copy measurement of the bench (raw-copy's row). */
+  rawCopyBeside?: [number, number];
+  rawCopyRuns?: number[];
   stepSeconds: Record<string, number>;
   temporalOverheadSeconds: number;
   temporalOverheadShare: number;
@@ -134,37 +139,19 @@ async function benchAt(
       mapping: { id: 'id', name: 'name', email: 'email', active: 'active', score: 'score', city: 'address.city', zip: 'address.zip', tags: 'tags', updated_at: 'updatedAt' },
     });
 
-    // raw-copy: the same rows COPYed into a table; full-pg later reads this table.
-    const rawStarted = Date.now();
-    await database.sql.unsafe(`create schema bench_source;
-      create table bench_source.people (id bigint primary key, name text, email text, active boolean, score numeric, "createdAt" timestamptz,
-        "updatedAt" timestamptz, address jsonb, tags jsonb, version int)`);
-    const writable = await database.sql`copy bench_source.people from stdin`.writable();
-    await new Promise<void>((resolve, reject) => {
-      writable.on('error', reject);
-      writable.on('finish', resolve);
-      let id = 1;
-      const escape = (s: string) => s.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n');
-      const pump = () => {
-        while (id <= records) {
-          const chunk: string[] = [];
-          for (const end = Math.min(records, id + 999); id <= end; id++) {
-            const r = generatedRecord(id, SEED, null);
-            chunk.push(
-              [r.id, escape(r.name), escape(r.email), r.active, r.score, r.createdAt, r.updatedAt, escape(JSON.stringify(r.address)), escape(JSON.stringify(r.tags)), r.version].join('\t') + '\n',
-            );
-          }
-          if (!writable.write(chunk.join(''))) return void writable.once('drain', pump);
-        }
-        writable.end();
-      };
-      pump();
-    });
-    const rawSeconds = (Date.now() - rawStarted) / 1000;
-    const rawRate = Math.round(records / rawSeconds);
-    if (wanted.includes('raw-copy')) {
-      rows.push({ ...emptyFigures('raw-copy', records), seconds: round(rawSeconds), recordsPerSecond: rawRate, ratioToRawCopy: 1, state: 'SUCCEEDED' });
-    }
+    // raw-copy: the same rows COPYed into a table; full-pg later reads this table. It is measured
+    // again after every run, so that each run's share of it is of the machine's ceiling just
+    // before and just after that run (a shared machine's speed moves by up to a quarter within
+    // minutes: one measurement at the start made the shares of later runs move with it).
+    await database.sql`create schema bench_source`;
+    const rawCopyRates = [await rawCopy(database.sql, 'bench_source.people', records)];
+    const ceilingNow = async () => {
+      await database.sql`checkpoint`;
+      const rate = await rawCopy(database.sql, 'public.bench_ceiling', records);
+      await database.sql`drop table public.bench_ceiling`;
+      rawCopyRates.push(rate);
+      return rate;
+    };
 
     const runJob = async (scenario: Scenario, jobId: number, changeSeed: number | null, table: string, requestsBefore: () => number) => {
       // The scenario before it leaves a lot of its writes in shared buffers: they are flushed now
@@ -172,6 +159,7 @@ async function benchAt(
       await database.sql`checkpoint`;
       // The worker's peak during this run, not the one before it.
       stack.resetWorkerPeak();
+      const ceilingBefore = rawCopyRates.at(-1)!;
       const started = Date.now();
       const before = requestsBefore();
       const cpuBefore = stack.cpuSeconds();
@@ -181,6 +169,9 @@ async function benchAt(
       const cpuAfter = stack.cpuSeconds();
       const verified = await verifyDestination(stack, table, records, changeSeed);
       const history = await historyFigures(stack.client, run);
+      if (run.state !== 'SUCCEEDED') throw new Error(`${scenario}: run ended ${run.state}: ${JSON.stringify(run.errors)}`);
+      if (!verified.ok) throw new Error(`${scenario}: destination does not match the source: ${JSON.stringify(verified)}`);
+      const ceilingAfter = await ceilingNow();
       const entity = run.entityRuns[0] ?? {};
       // Activities overlap (a page imports while the one before it synchronises): the overhead is
       // the wall time during which no activity ran at all.
@@ -190,7 +181,8 @@ async function benchAt(
         records,
         seconds: round(seconds),
         recordsPerSecond: Math.round(records / seconds),
-        ratioToRawCopy: round(records / seconds / rawRate, 3),
+        ratioToRawCopy: round(records / seconds / ((ceilingBefore + ceilingAfter) / 2), 3),
+        rawCopyBeside: [ceilingBefore, ceilingAfter],
         stepSeconds: Object.fromEntries(Object.entries(history.activitySeconds).map(([k, v]) => [k, round(v)])),
         temporalOverheadSeconds: round(seconds - activitySeconds),
         temporalOverheadShare: round((seconds - activitySeconds) / seconds, 3),
@@ -209,8 +201,6 @@ async function benchAt(
           errors: Number(entity.errorRecordCount ?? 0),
         },
       };
-      if (run.state !== 'SUCCEEDED') throw new Error(`${scenario}: run ended ${run.state}: ${JSON.stringify(run.errors)}`);
-      if (!verified.ok) throw new Error(`${scenario}: destination does not match the source: ${JSON.stringify(verified)}`);
       return figures;
     };
 
@@ -252,7 +242,15 @@ async function benchAt(
       rows.push(await runJob('full-pg', job.id, null, 'warehouse.people_pg', () => 0));
     }
 
+    if (wanted.includes('raw-copy')) {
+      const rawRate = median(rawCopyRates);
+      rows.unshift({ ...emptyFigures('raw-copy', records), seconds: round(records / rawRate), recordsPerSecond: rawRate, ratioToRawCopy: 1, rawCopyRuns: rawCopyRates, state: 'SUCCEEDED' });
+    }
     printTable(rows);
+    if (rawCopyRates.length > 1) {
+      console.log(`\nraw-copy measured ${rawCopyRates.length} times, before the first run and after each: ${rawCopyRates.map(thousands).join(', ')} records/s` +
+        ' (its row gives the median); each run is compared with the mean of the two beside it.');
+    }
     const judged = rows.map((row) => {
       const reference = references.get(row.scenario);
       const figures = reference === undefined ? row : { ...row, reference };
@@ -289,6 +287,44 @@ function emptyFigures(scenario: Scenario, records: number): RunFigures {
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+};
+
+/**
+ * raw-copy: the generated rows COPYed with postgres.js straight into a new table of the source's
+ * shape (`table`, which must not exist), as fast as this process can generate them. Records/s.
+ */
+async function rawCopy(sql: BenchStack['database']['sql'], table: string, records: number): Promise<number> {
+  const started = Date.now();
+  await sql.unsafe(`create table ${table} (id bigint primary key, name text, email text, active boolean, score numeric, "createdAt" timestamptz,
+    "updatedAt" timestamptz, address jsonb, tags jsonb, version int)`);
+  const writable = await sql.unsafe(`copy ${table} from stdin`).writable();
+  await new Promise<void>((resolve, reject) => {
+    writable.on('error', reject);
+    writable.on('finish', resolve);
+    let id = 1;
+    const escape = (s: string) => s.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n');
+    const pump = () => {
+      while (id <= records) {
+        const chunk: string[] = [];
+        for (const end = Math.min(records, id + 999); id <= end; id++) {
+          const r = generatedRecord(id, SEED, null);
+          chunk.push(
+            [r.id, escape(r.name), escape(r.email), r.active, r.score, r.createdAt, r.updatedAt, escape(JSON.stringify(r.address)), escape(JSON.stringify(r.tags)), r.version].join('\t') + '\n',
+          );
+        }
+        if (!writable.write(chunk.join(''))) return void writable.once('drain', pump);
+      }
+      writable.end();
+    };
+    pump();
+  });
+  return Math.round(records / ((Date.now() - started) / 1000));
+}
 
 /** The destination holds exactly the source's rows: same count, same checksum of key fields. */
 async function verifyDestination(stack: BenchStack, table: string, records: number, changeSeed: number | null) {
