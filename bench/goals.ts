@@ -54,6 +54,22 @@ export interface Verdict {
   notJudged?: string;
 }
 
+/**
+ * A run's share of raw-copy, the machine's ceiling: of the mean of the raw-copy rates measured just
+ * before and just after the run, so that a machine whose speed moves during the bench moves both.
+ */
+export function shareOfRawCopy(recordsPerSecond: number, rawCopyBefore: number, rawCopyAfter: number): number {
+  return recordsPerSecond / ((rawCopyBefore + rawCopyAfter) / 2);
+}
+
+/** The middle of the rates (of the two middle ones, rounded, for an even count): raw-copy's row. */
+export function medianRate(rates: readonly number[]): number {
+  if (rates.length === 0) throw new Error('no rates to take the median of');
+  const sorted = [...rates].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
 /** A count as the bench's tables print it (1,000,000). */
 export const thousands = (n: number) => n.toLocaleString('en-US');
 

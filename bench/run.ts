@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { expectedChecksum, generatedRecord, startGeneratedSource } from './generated-source';
 import { eventCount, largestPayloadBytes, workflowHistories } from '../test/helpers/history';
-import { GOAL_RECORDS, judge, markdownTable, MEMORY_REFERENCE_RECORDS, thousands, verdictTable, type ReferencePeak } from './goals';
+import { GOAL_RECORDS, judge, markdownTable, medianRate, MEMORY_REFERENCE_RECORDS, shareOfRawCopy, thousands, verdictTable, type ReferencePeak } from './goals';
 import { call, saveResult, startBenchStack, waitForRun, type BenchStack } from './harness';
 
 const SCENARIOS = ['raw-copy', 'full-http', 'delta-1pct', 'unchanged', 'full-pg'] as const;
@@ -181,7 +181,7 @@ async function benchAt(
         records,
         seconds: round(seconds),
         recordsPerSecond: Math.round(records / seconds),
-        ratioToRawCopy: round(records / seconds / ((ceilingBefore + ceilingAfter) / 2), 3),
+        ratioToRawCopy: round(shareOfRawCopy(records / seconds, ceilingBefore, ceilingAfter), 3),
         rawCopyBeside: [ceilingBefore, ceilingAfter],
         stepSeconds: Object.fromEntries(Object.entries(history.activitySeconds).map(([k, v]) => [k, round(v)])),
         temporalOverheadSeconds: round(seconds - activitySeconds),
@@ -243,7 +243,7 @@ async function benchAt(
     }
 
     if (wanted.includes('raw-copy')) {
-      const rawRate = median(rawCopyRates);
+      const rawRate = medianRate(rawCopyRates);
       rows.unshift({ ...emptyFigures('raw-copy', records), seconds: round(records / rawRate), recordsPerSecond: rawRate, ratioToRawCopy: 1, rawCopyRuns: rawCopyRates, state: 'SUCCEEDED' });
     }
     printTable(rows);
@@ -287,12 +287,6 @@ function emptyFigures(scenario: Scenario, records: number): RunFigures {
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
-};
 
 /**
  * raw-copy: the generated rows COPYed with postgres.js straight into a new table of the source's

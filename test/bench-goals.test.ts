@@ -3,7 +3,7 @@
 // overhead or memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judge, verdictTable, type JudgedFigures } from '../bench/goals';
+import { judge, medianRate, shareOfRawCopy, verdictTable, type JudgedFigures } from '../bench/goals';
 
 const figures = (over: Partial<JudgedFigures>): JudgedFigures => ({
   scenario: 'full-pg',
@@ -74,4 +74,14 @@ test('the verdict table names what was missed and counts only judged goals', () 
   // 5 goals of full-pg (with no run at 100,000 records, memory growth is not judged) and 2 of
   // unchanged (throughput, overhead and memory not judged at 100,000).
   assert.match(table, /6 of 7 judged goals hold; missed: full-pg at least 25,000 records\/s\.$/);
+});
+
+test("a run's share of raw-copy is of the two raw-copy rates beside it; raw-copy's row is their median", () => {
+  // The machine slowed during the run: raw-copy 150,000 before it, 100,000 after.
+  assert.equal(shareOfRawCopy(12_500, 150_000, 100_000), 0.1);
+  assert.equal(shareOfRawCopy(12_500, 100_000, 150_000), 0.1);
+  assert.equal(medianRate([167_336, 166_556, 138_236, 112_183, 127_926]), 138_236);
+  assert.equal(medianRate([100_001, 150_000]), 125_001);
+  assert.equal(medianRate([118_064]), 118_064);
+  assert.throws(() => medianRate([]), /no rates/);
 });
