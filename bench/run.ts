@@ -141,11 +141,11 @@ async function benchAt(
 
     // raw-copy: the same rows COPYed into a table; full-pg later reads this table. It is measured
     // again after every run, so that each run's share of it is of the machine's ceiling just
-    // before and just after that run (a shared machine's speed moves by up to a quarter within
+    // before and just after that run (a shared machine's speed moves by a third or more within
     // minutes: one measurement at the start made the shares of later runs move with it).
     await database.sql`create schema bench_source`;
     const rawCopyRates = [await rawCopy(database.sql, 'bench_source.people', records)];
-    const ceilingNow = async () => {
+    const measureRawCopyAgain = async () => {
       await database.sql`checkpoint`;
       const rate = await rawCopy(database.sql, 'public.bench_ceiling', records);
       await database.sql`drop table public.bench_ceiling`;
@@ -159,7 +159,7 @@ async function benchAt(
       await database.sql`checkpoint`;
       // The worker's peak during this run, not the one before it.
       stack.resetWorkerPeak();
-      const ceilingBefore = rawCopyRates.at(-1)!;
+      const rawCopyBefore = rawCopyRates.at(-1)!;
       const started = Date.now();
       const before = requestsBefore();
       const cpuBefore = stack.cpuSeconds();
@@ -171,7 +171,7 @@ async function benchAt(
       const history = await historyFigures(stack.client, run);
       if (run.state !== 'SUCCEEDED') throw new Error(`${scenario}: run ended ${run.state}: ${JSON.stringify(run.errors)}`);
       if (!verified.ok) throw new Error(`${scenario}: destination does not match the source: ${JSON.stringify(verified)}`);
-      const ceilingAfter = await ceilingNow();
+      const rawCopyAfter = await measureRawCopyAgain();
       const entity = run.entityRuns[0] ?? {};
       // Activities overlap (a page imports while the one before it synchronises): the overhead is
       // the wall time during which no activity ran at all.
@@ -181,8 +181,8 @@ async function benchAt(
         records,
         seconds: round(seconds),
         recordsPerSecond: Math.round(records / seconds),
-        ratioToRawCopy: round(shareOfRawCopy(records / seconds, ceilingBefore, ceilingAfter), 3),
-        rawCopyBeside: [ceilingBefore, ceilingAfter],
+        ratioToRawCopy: round(shareOfRawCopy(records / seconds, rawCopyBefore, rawCopyAfter), 3),
+        rawCopyBeside: [rawCopyBefore, rawCopyAfter],
         stepSeconds: Object.fromEntries(Object.entries(history.activitySeconds).map(([k, v]) => [k, round(v)])),
         temporalOverheadSeconds: round(seconds - activitySeconds),
         temporalOverheadShare: round((seconds - activitySeconds) / seconds, 3),
