@@ -21,6 +21,7 @@ import { expectedChecksum, generatedRecord, startGeneratedSource } from './gener
 import { eventCount, largestPayloadBytes, workflowHistories } from '../test/helpers/history';
 import { GOAL_RECORDS, judge, markdownTable, medianRate, MEMORY_REFERENCE_RECORDS, shareOfRawCopy, thousands, verdictTable, type ReferencePeak } from './goals';
 import { call, saveResult, startBenchStack, waitForRun, type BenchStack } from './harness';
+import { copyField } from '../db/copy';
 
 const SCENARIOS = ['raw-copy', 'full-http', 'delta-1pct', 'unchanged', 'full-pg'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -43,8 +44,9 @@ interface RunFigures {
   recordsPerSecond: number;
   /** Of the mean of the raw-copy rates measured just before and just after the run. */
   ratioToRawCopy: number | null;
-  /** Those two raw-copy rates, records/s (the runs'), or every raw-copy measurement of the bench (raw-copy's row). */
+  /** A run's: those two raw-copy rates, records/s. */
   rawCopyBeside?: [number, number];
+  /** raw-copy's row: every raw-copy rate the bench measured, records/s, in order. */
   rawCopyRuns?: number[];
   stepSeconds: Record<string, number>;
   temporalOverheadSeconds: number;
@@ -147,8 +149,8 @@ async function benchAt(
     const rawCopyRates = [await rawCopy(database.sql, 'bench_source.people', records)];
     const measureRawCopyAgain = async () => {
       await database.sql`checkpoint`;
-      const rate = await rawCopy(database.sql, 'public.bench_ceiling', records);
-      await database.sql`drop table public.bench_ceiling`;
+      const rate = await rawCopy(database.sql, 'public.bench_raw_copy_again', records);
+      await database.sql`drop table public.bench_raw_copy_again`;
       rawCopyRates.push(rate);
       return rate;
     };
@@ -301,14 +303,13 @@ async function rawCopy(sql: BenchStack['database']['sql'], table: string, record
     writable.on('error', reject);
     writable.on('finish', resolve);
     let id = 1;
-    const escape = (s: string) => s.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n');
     const pump = () => {
       while (id <= records) {
         const chunk: string[] = [];
         for (const end = Math.min(records, id + 999); id <= end; id++) {
           const r = generatedRecord(id, SEED, null);
           chunk.push(
-            [r.id, escape(r.name), escape(r.email), r.active, r.score, r.createdAt, r.updatedAt, escape(JSON.stringify(r.address)), escape(JSON.stringify(r.tags)), r.version].join('\t') + '\n',
+            [r.id, copyField(r.name), copyField(r.email), r.active, r.score, r.createdAt, r.updatedAt, copyField(JSON.stringify(r.address)), copyField(JSON.stringify(r.tags)), r.version].join('\t') + '\n',
           );
         }
         if (!writable.write(chunk.join(''))) return void writable.once('drain', pump);
