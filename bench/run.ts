@@ -56,6 +56,8 @@ interface RunFigures {
   maxHistoryEvents: number;
   largestPayloadBytes: number;
   sourceRequests: number;
+  /** Source pages whose answer the imports recognised as one read before (neither parsed nor hashed). */
+  pagesRecognised: number;
   /** CPU seconds each process used during the run (2 cores give 2 CPU seconds per second). */
   cpuSeconds: Record<string, number>;
   state: string;
@@ -193,6 +195,7 @@ async function benchAt(
         maxHistoryEvents: history.maxEvents,
         largestPayloadBytes: history.largestPayload,
         sourceRequests: requestsBefore() - before,
+        pagesRecognised: history.pagesRecognised,
         cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, round(v - cpuBefore[k as keyof typeof cpuBefore])])),
         state: run.state,
         counts: {
@@ -282,6 +285,7 @@ function emptyFigures(scenario: Scenario, records: number): RunFigures {
     maxHistoryEvents: 0,
     largestPayloadBytes: 0,
     sourceRequests: 0,
+    pagesRecognised: 0,
     cpuSeconds: {},
     state: '',
     counts: {},
@@ -330,12 +334,16 @@ async function verifyDestination(stack: BenchStack, table: string, records: numb
   return { ok: row!.n === records && row!.checksum === expected, rows: row!.n, expectedRows: records, checksum: row!.checksum, expected };
 }
 
-/** An activity that runs several steps (synchronisePage, a job page's importPage) reports each one's time: their shares of it. */
-function stepShares(result: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined): Record<string, number> | undefined {
+/** What a completed activity returned (undefined for one without a result: bookkeeping). */
+function activityResult(result: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined): { millis?: Record<string, number>; recognised?: number } | undefined {
   const data = result?.payloads?.[0]?.data;
-  // Activities without a result (bookkeeping) have an empty payload.
   if (!data || data.length === 0) return undefined;
-  const { millis } = (JSON.parse(Buffer.from(data).toString('utf8')) ?? {}) as { millis?: Record<string, number> };
+  return (JSON.parse(Buffer.from(data).toString('utf8')) ?? undefined) as { millis?: Record<string, number>; recognised?: number } | undefined;
+}
+
+/** An activity that runs several steps (synchronisePage, a job page's importPage) reports each one's time: their shares of it. */
+function stepShares(result: { millis?: Record<string, number> } | undefined): Record<string, number> | undefined {
+  const millis = result?.millis;
   const total = millis ? Object.values(millis).reduce((a, b) => a + b, 0) : 0;
   if (!millis || total === 0) return undefined;
   return Object.fromEntries(Object.entries(millis).map(([name, n]) => [name, n / total]));
@@ -347,6 +355,7 @@ async function historyFigures(client: Client, run: { workflowId: string; tempora
   const activitySeconds: Record<string, number> = {};
   const ms = (t: any) => Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
   const intervals: [number, number][] = [];
+  let pagesRecognised = 0;
   for (const history of histories) {
     const typeOf = new Map<string, string>();
     const startedAt = new Map<string, number>();
@@ -363,7 +372,9 @@ async function historyFigures(client: Client, run: { workflowId: string; tempora
         const seconds = (ms(ev.eventTime) - began) / 1000;
         intervals.push([began, ms(ev.eventTime)]);
         // synchronisePage, and an importPage that ran every step of its page, report their steps' times.
-        const split = stepShares(ev.activityTaskCompletedEventAttributes?.result);
+        const result = activityResult(ev.activityTaskCompletedEventAttributes?.result);
+        pagesRecognised += typeof result?.recognised === 'number' ? result.recognised : 0;
+        const split = stepShares(result);
         if (split) for (const [name, share] of Object.entries(split)) activitySeconds[name] = (activitySeconds[name] ?? 0) + seconds * share;
         else activitySeconds[step] = (activitySeconds[step] ?? 0) + seconds;
       }
@@ -375,6 +386,7 @@ async function historyFigures(client: Client, run: { workflowId: string; tempora
     largestPayload: Math.max(...histories.map(largestPayloadBytes)),
     activitySeconds,
     busySeconds: coveredMillis(intervals) / 1000,
+    pagesRecognised,
   };
 }
 
@@ -391,7 +403,7 @@ function coveredMillis(intervals: [number, number][]): number {
 }
 
 function printTable(rows: RunFigures[]): void {
-  const header = ['scenario', 'records', 'seconds', 'rec/s', 'vs raw-copy', 'import', 'map', 'diff', 'upsert', 'export', 'other acts', 'temporal overhead', 'worker peak RSS', 'executions', 'max events', 'max payload', 'source requests', 'CPU s: worker / PostgreSQL / Temporal / bench'];
+  const header = ['scenario', 'records', 'seconds', 'rec/s', 'vs raw-copy', 'import', 'map', 'diff', 'upsert', 'export', 'other acts', 'temporal overhead', 'worker peak RSS', 'executions', 'max events', 'max payload', 'source requests (pages recognised)', 'CPU s: worker / PostgreSQL / Temporal / bench'];
   const lines = rows.map((r) => [
     r.scenario,
     thousands(r.records),
@@ -404,7 +416,7 @@ function printTable(rows: RunFigures[]): void {
     r.executions ? String(r.executions) : '',
     r.maxHistoryEvents ? String(r.maxHistoryEvents) : '',
     r.largestPayloadBytes ? `${r.largestPayloadBytes} B` : '',
-    r.scenario.includes('http') || r.scenario === 'delta-1pct' || r.scenario === 'unchanged' ? String(r.sourceRequests) : '',
+    r.scenario.includes('http') || r.scenario === 'delta-1pct' || r.scenario === 'unchanged' ? `${r.sourceRequests} (${r.pagesRecognised})` : '',
     r.cpuSeconds.worker === undefined ? '' : ['worker', 'postgres', 'temporal', 'bench'].map((k) => r.cpuSeconds[k]!.toFixed(1)).join(' / '),
   ]);
   console.log(markdownTable(header, lines));
