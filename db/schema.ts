@@ -4,6 +4,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  customType,
   pgSequence,
   boolean,
   index,
@@ -287,6 +288,35 @@ export const connectorSpaceObjects = pgTable(
     uniqueIndex('connector_space_objects_key').on(t.connectedSystemId, t.entity, t.externalId),
     index('connector_space_objects_changes').on(t.connectedSystemId, t.entity, t.changeSeq),
   ],
+);
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+
+/**
+ * The last answer of each request at a source (an HTTP page: its entity, cursor and size), by its
+ * digest, with what it read as: an import that gets the same answer again takes the ids and hashes
+ * from here instead of parsing and hashing the page (activities/connectors/sources.ts). One row per
+ * page of a source, replaced when the page's answer changes. Unlogged, its arrays uncompressed
+ * (migration 0016).
+ */
+export const sourcePages = pgTable(
+  'source_pages',
+  {
+    connectedSystemId: integer('connected_system_id')
+      .notNull()
+      .references(() => connectedSystems.id, { onDelete: 'cascade' }),
+    requestKey: text('request_key').notNull(),
+    digest: text('digest').notNull(),
+    fetched: integer('fetched').notNull(),
+    externalIds: text('external_ids').array().notNull(),
+    /** The records' SHA-256 hashes, in order, 32 bytes each (half the size of their hex). */
+    hashes: bytea('hashes').notNull(),
+    nextCursor: text('next_cursor'),
+    totalCount: bigint('total_count', { mode: 'number' }),
+    watermark: text('watermark'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectedSystemId, t.requestKey] })],
 );
 
 /**

@@ -40,6 +40,7 @@ describe('deleting a parent deletes its bulk rows', () => {
   const registerOf = (job: HttpToPostgresJob) => count(sql()<{ n: number }[]>`select count(*)::int as n from register_objects where workspace_id = ${job.workspaceId}`);
   const sourceOf = async (job: HttpToPostgresJob) => (await call(stack.app, 'GET', `/api/v1/jobs/${job.jobId}`)).body.sourceConnectionId as number;
   const spaceOf = (systemId: number) => count(sql()<{ n: number }[]>`select count(*)::int as n from connector_space_objects where connected_system_id = ${systemId}`);
+  const rememberedPagesOf = (systemId: number) => count(sql()<{ n: number }[]>`select count(*)::int as n from source_pages where connected_system_id = ${systemId}`);
 
   test('deleting a job deletes its contracts and its runs with their logs', async () => {
     assert.equal(await contractsOf(doomed), RECORDS);
@@ -52,14 +53,18 @@ describe('deleting a parent deletes its bulk rows', () => {
     assert.equal(await logsOf(runIds.kept!), RECORDS);
   });
 
-  test('deleting a connected system deletes its connector space', async () => {
+  test('deleting a connected system deletes its connector space and the pages it remembers', async () => {
     const doomedSource = (await sql()<{ id: number }[]>`select id from connected_systems where workspace_id = ${doomed.workspaceId} and connector_type = 'http-json'`)[0]!.id;
     const keptSource = await sourceOf(kept);
     assert.equal(await spaceOf(doomedSource), RECORDS);
+    // Three pages of 10 records each.
+    assert.equal(await rememberedPagesOf(doomedSource), 3);
     const deleted = await call(stack.app, 'DELETE', `/api/v1/synchronisation/connected-systems/${doomedSource}`);
     assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
     assert.equal(await spaceOf(doomedSource), 0);
+    assert.equal(await rememberedPagesOf(doomedSource), 0);
     assert.equal(await spaceOf(keptSource), RECORDS);
+    assert.equal(await rememberedPagesOf(keptSource), 3);
   });
 
   test('deleting a workspace deletes its register, and with its jobs their contracts and logs', async () => {

@@ -439,6 +439,7 @@ describe('a job page in one activity', () => {
     const rows = records.map((data) => ({ external_id: String(data.id), hash: hashObject(data), data }));
     const next: HashedPage = {
       page: { records, nextCursor: null, totalCount: records.length, requests: 1, watermark: null },
+      fetched: records.length,
       rows,
       ids: new Map(rows.map((r) => [r.external_id, 1])),
       duplicates: [],

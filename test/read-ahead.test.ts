@@ -50,7 +50,7 @@ describe('read-ahead', () => {
     const hashedSecond = new Promise<void>((resolve) => (secondHashed = resolve));
     try {
       const first: HashedPage = await new MockActivityEnvironment().run(async () =>
-        readImportPage(pools, logs, ctx, args, prefetcher, (_writing, nextArgs) => {
+        readImportPage(database.sql, pools, logs, ctx, args, prefetcher, (_writing, nextArgs) => {
           askedWhenHashed.set(nextArgs.pageNo, source.requests.map(pageOf));
           if (nextArgs.pageNo === 1) secondHashed();
         }),

@@ -33,6 +33,26 @@ const MAX_REDIRECTS = 5;
 const BODY_EXCERPT_CHARS = 200;
 
 export async function fetchSourcePage(args: FetchSourcePageArgs): Promise<SourcePage> {
+  return (await fetchSourceBody(args)).interpret();
+}
+
+/** A page's answer, received but not yet parsed. */
+export interface SourceBody {
+  /** The body as the source sent it. */
+  bytes: Uint8Array;
+  /**
+   * Everything besides the body's bytes that decides what `interpret` makes of them (the URL
+   * that answered, the cursor, the pagination and envelope settings, the headers it reads): two
+   * answers with the same bytes and the same `interpretedBy` read as the same page.
+   */
+  interpretedBy: string;
+  requests: number;
+  /** The page: the body parsed, its records found, the next cursor and the total worked out. */
+  interpret(): SourcePage;
+}
+
+/** Asks the source for a page and receives its answer, leaving the parsing to `interpret`. */
+export async function fetchSourceBody(args: FetchSourcePageArgs): Promise<SourceBody> {
   const { config, secrets, entity, cursor, pageSize } = args;
   const pagination = config.pagination ?? { type: 'page' };
   const auth = prepareAuth(config, secrets);
@@ -40,13 +60,34 @@ export async function fetchSourcePage(args: FetchSourcePageArgs): Promise<Source
   const requestUrl = buildRequestUrl(entityUrl, pagination, cursor, pageSize);
 
   const fetched = await request(requestUrl, auth, args.fetchImpl ?? fetch, args.signal);
-  const { response, url } = fetched;
-  const body = parseJson(fetched.text, auth.redact(url));
-  const records = extractRecords(body, entity.resultsPosition, auth.redact(url));
-  const totalCount = readTotalCount(body, config.totalPath, response.headers);
-  const nextCursor = computeNextCursor({ pagination, cursor, pageSize, url, body, response, records, totalCount, auth });
-  return { records, nextCursor, totalCount, requests: fetched.requests };
+  const { response, url, bytes } = fetched;
+  const interpretedBy = JSON.stringify([
+    auth.redact(url),
+    cursor,
+    pageSize,
+    pagination,
+    config.totalPath ?? null,
+    entity.resultsPosition ?? null,
+    config.auth?.type === 'apiKey' ? (config.auth.queryParam ?? null) : null,
+    response.headers.get('link'),
+    response.headers.get('x-total-count'),
+  ]);
+  return {
+    bytes,
+    interpretedBy,
+    requests: fetched.requests,
+    interpret() {
+      const body = parseJson(utf8.decode(bytes), auth.redact(url));
+      const records = extractRecords(body, entity.resultsPosition, auth.redact(url));
+      const totalCount = readTotalCount(body, config.totalPath, response.headers);
+      const nextCursor = computeNextCursor({ pagination, cursor, pageSize, url, body, response, records, totalCount, auth });
+      return { records, nextCursor, totalCount, requests: fetched.requests };
+    },
+  };
 }
+
+/** Decodes as fetch's text() does: UTF-8, a byte-order mark dropped, bad bytes replaced. */
+const utf8 = new TextDecoder();
 
 /** Reads a dot path ("data.items", "tags.0"); "_root" (or "") is the object itself. */
 export function readPath(obj: unknown, path: string): unknown {
@@ -234,7 +275,7 @@ interface Fetched {
   response: Response;
   /** The URL that answered (after redirects), without query-string credentials. */
   url: URL;
-  text: string;
+  bytes: Uint8Array;
   requests: number;
 }
 
@@ -251,10 +292,10 @@ async function request(startUrl: URL, auth: PreparedAuth, fetchImpl: typeof fetc
   for (let requests = 1; ; requests++) {
     const target = withQueryCredentials ? auth.apply(url) : url;
     let response: Response;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       response = await fetchImpl(target, { method: 'GET', headers, redirect: 'manual', signal });
-      text = await response.text();
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (err) {
       // Cancellation is not a source failure: let the abort reach Temporal as it is.
       if (signal?.aborted) throw err;
@@ -275,8 +316,8 @@ async function request(startUrl: URL, auth: PreparedAuth, fetchImpl: typeof fetc
       continue;
     }
 
-    if (!response.ok) throw httpError(response, text, auth.redact(url));
-    return { response, url, text, requests };
+    if (!response.ok) throw httpError(response, utf8.decode(bytes), auth.redact(url));
+    return { response, url, bytes, requests };
   }
 }
 

@@ -1,9 +1,10 @@
 // One way to read a page from any source connector, so the import step does not care which
 // kind of system it reads.
+import * as crypto from 'node:crypto';
 import { SyncError } from '../errors';
 import type { Connection } from '../task-context';
 import { readFilePage, type FileConfig } from './file';
-import { fetchSourcePage } from './http-json-source';
+import { fetchSourceBody } from './http-json-source';
 import type { ConnectionPools, PostgresConnectionConfig } from './postgres-destination';
 import { readPostgresPage } from './postgres-source';
 import type { HttpJsonConfig, HttpJsonSecrets, JsonObject, SourcePage } from './types';
@@ -24,15 +25,62 @@ export interface SourceRead {
 export interface SourceReadResult extends SourcePage {
   /** Largest incremental value on this page, when the task has an incremental field. */
   watermark: string | null;
+  /** How this answer is told apart, where the source's answers can be recognised (HTTP JSON). */
+  recognition?: PageRecognition;
+  /**
+   * Set when the answer was recognised as one read before: `records` is then empty (nothing was
+   * parsed), and this stands for them.
+   */
+  recognised?: RecognisedPage;
 }
+
+/** Where a page was asked for, and what its answer was. */
+export interface PageRecognition {
+  /** The request at the source (entity, cursor, page size): whose last answer is remembered. */
+  requestKey: string;
+  /** The answer: its body's bytes and all else that decides what they read as (SHA-256, hex). */
+  digest: string;
+}
+
+/** What an answer read before held: its records' ids and hashes, in order, and what followed from them. */
+export interface KnownPage {
+  fetched: number;
+  externalIds: string[];
+  hashes: string[];
+  nextCursor: string | null;
+  totalCount: number | null;
+  watermark: string | null;
+}
+
+export interface RecognisedPage extends KnownPage {
+  /** The answer's records, parsed when asked for (an object that turns out not to be settled needs its data). */
+  records(): JsonObject[];
+  /** Lets go of the answer and its records, once the page has written what it needed of them. */
+  release(): void;
+}
+
+/** Looks an answer up among those read before (by its request and digest); undefined when it is new. */
+export type RecognisePage = (recognition: PageRecognition) => Promise<KnownPage | undefined>;
+
+/**
+ * Bumped whenever what a page's records hash to or how an answer is read changes (hashObject,
+ * recordId, maxWatermark, the HTTP source's parsing): answers recognised by an older version are
+ * then new again.
+ */
+const RECOGNITION_VERSION = 1;
 
 export const SOURCE_CONNECTOR_TYPES = ['http-json', 'postgres', 'file'] as const;
 
-export async function readSourcePage(pools: ConnectionPools, read: SourceRead): Promise<SourceReadResult> {
+/**
+ * Reads a page. With `recognise`, an HTTP answer is first looked up by its digest: an answer read
+ * before is not parsed at all (see RecognisedPage), which is most of what reading an unchanged
+ * page costs.
+ */
+export async function readSourcePage(pools: ConnectionPools, read: SourceRead, recognise?: RecognisePage): Promise<SourceReadResult> {
   const { source } = read;
   switch (source.connectorType) {
     case 'http-json': {
-      const page = await fetchSourcePage({
+      const body = await fetchSourceBody({
         config: source.config as unknown as HttpJsonConfig,
         secrets: source.secrets as HttpJsonSecrets,
         entity: { entity: read.entity, resultsPosition: read.resultsPosition, idField: read.idField },
@@ -40,7 +88,27 @@ export async function readSourcePage(pools: ConnectionPools, read: SourceRead): 
         pageSize: read.pageSize,
         ...(read.signal ? { signal: read.signal } : {}),
       });
-      return { ...page, watermark: read.incrementalField ? maxWatermark(page.records, read.incrementalField) : null };
+      const recognition = recognise ? await recognitionOf(read, body.bytes, body.interpretedBy) : undefined;
+      const known = recognition ? await recognise!(recognition) : undefined;
+      if (recognition && known) {
+        let answer: typeof body | undefined = body;
+        let records: JsonObject[] | undefined;
+        const recognised: RecognisedPage = {
+          ...known,
+          records() {
+            if (!answer) throw new Error('A recognised page was asked for its records after letting go of them');
+            return (records ??= answer.interpret().records);
+          },
+          release() {
+            answer = undefined;
+            records = undefined;
+          },
+        };
+        return { records: [], nextCursor: known.nextCursor, totalCount: known.totalCount, requests: body.requests, watermark: known.watermark, recognition, recognised };
+      }
+      const page = body.interpret();
+      const watermark = read.incrementalField ? maxWatermark(page.records, read.incrementalField) : null;
+      return { ...page, watermark, ...(recognition ? { recognition } : {}) };
     }
     case 'postgres': {
       const config = source.config as unknown as PostgresConnectionConfig;
@@ -67,6 +135,19 @@ export async function readSourcePage(pools: ConnectionPools, read: SourceRead): 
     default:
       throw new SyncError('SOURCE_UNSUPPORTED', `Connector type ${source.connectorType} cannot be a source`, false);
   }
+}
+
+/**
+ * An answer's request key and digest. The body is hashed by WebCrypto, off the main thread: it is
+ * megabytes, which the thread that parses and hashes other pages need not spend its time on.
+ */
+async function recognitionOf(read: SourceRead, bytes: Uint8Array, interpretedBy: string): Promise<PageRecognition> {
+  const bodyDigest = Buffer.from(await crypto.webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+  const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+  return {
+    requestKey: sha256(JSON.stringify([read.entity, read.cursor, read.pageSize])),
+    digest: sha256(JSON.stringify([RECOGNITION_VERSION, interpretedBy, read.idField, read.incrementalField ?? null, bodyDigest])),
+  };
 }
 
 /** Largest value of a field on a page: numbers compared as numbers, anything else as text. */

@@ -3,11 +3,12 @@
 // next steps. A dry run stages every object itself and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
 import type { Fragment, Sql, Tx } from '../../db/client';
-import { laterWatermark, readSourcePage, type SourceReadResult } from '../connectors/sources';
+import { laterWatermark, readSourcePage, type KnownPage, type PageRecognition, type RecognisedPage, type SourceReadResult } from '../connectors/sources';
 import type { Prefetcher } from '../connectors/prefetch';
 import type { JsonObject } from '../connectors/types';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
+import { SyncError } from '../errors';
 import { hashObject } from '../hashing';
 import { mapRecords, type MappedRecord } from '../map-records';
 import { analyzeAsTablesGrow, IMPORT_TABLES, tablesDoubled } from '../statistics';
@@ -68,6 +69,8 @@ export interface ImportPageResult {
   millis?: Record<string, number>;
   /** Pages this import did (more than one with `continueForMs`); the cursor is the last one's. */
   pages?: number;
+  /** Of those, pages whose answer was recognised as one read before, and neither parsed nor hashed. */
+  recognised?: number;
 }
 
 /** Pages one import that synchronises them does at most. */
@@ -79,6 +82,10 @@ export const STAGE_SLICE = 2_500;
 /** A source page read and hashed: what the import writes. */
 export interface HashedPage {
   page: SourceReadResult;
+  /** Records the source answered with (`page.records` is empty when the answer was recognised). */
+  fetched: number;
+  /** A new answer, to be remembered with the page's ids and hashes (see rememberAnswer). */
+  remember?: PageRecognition;
   /** The page's objects with their ids and hashes; ids that appear twice are left out. */
   rows: { external_id: string; hash: string; data: JsonObject }[];
   /** Every id on the page, with how often it appears. */
@@ -116,13 +123,15 @@ export async function importPage(
   // import goes on with the next pages for a while.
   if (args.synchronise === true && synchronisesWithImport(ctx)) return importJobPages(sql, pools, logs, ctx, args, prefetcher);
 
-  const { page, rows } = await readImportPage(pools, logs, ctx, args, prefetcher);
-  const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, logs, ctx, args, rows);
+  const hashed = await readImportPage(sql, pools, logs, ctx, args, prefetcher);
+  const { page, rows, fetched } = hashed;
+  const outcome = rows.length === 0 ? { staged: 0, created: 0, changed: 0, unchanged: 0, settled: 0 } : await stageRows(sql, logs, ctx, args, hashed);
   await analyzeAsTablesGrow(sql, args.pageNo, IMPORT_TABLES);
   return {
-    fetched: page.records.length,
+    fetched,
     ...outcome,
-    rejected: page.records.length - outcome.staged,
+    rejected: fetched - outcome.staged,
+    recognised: page.recognised ? 1 : 0,
     nextCursor: page.nextCursor,
     totalCount: page.totalCount,
     requests: page.requests,
@@ -174,7 +183,7 @@ async function importJobPages(sql: Sql, pools: ConnectionPools, logs: RunLogWrit
     const recordingLeft = new Promise<void>((resolve) => (reachRecording = resolve));
     // Read while the page before still writes, it holds one page fewer ahead: as many pages as
     // before are in memory at once.
-    const read = readImportPage(pools, logs, ctx, page, prefetcher, lookUp, before && !before.ended ? 1 : 2);
+    const read = readImportPage(sql, pools, logs, ctx, page, prefetcher, lookUp, before && !before.ended ? 1 : 2);
     const done = read.then(async (hashed) => {
       // An object on both pages is looked up once the page before has committed it; and a page
       // that analyzes tables as it ends (see analyzeAsTablesGrow) must not meet the uncommitted
@@ -253,6 +262,7 @@ function addPages(a: ImportPageResult, b: ImportPageResult): ImportPageResult {
     watermark: laterWatermark(a.watermark, b.watermark),
     synchronised: add(a.synchronised, b.synchronised),
     millis: add(a.millis, b.millis),
+    recognised: (a.recognised ?? 0) + (b.recognised ?? 0),
   };
 }
 
@@ -271,6 +281,7 @@ export type AfterReadAhead = (writing: HashedPage[], nextArgs: ImportPageArgs, n
  * are left out of the page's rows).
  */
 export async function readImportPage(
+  sql: Sql,
   pools: ConnectionPools,
   logs: RunLogWriter,
   ctx: TaskContext,
@@ -283,7 +294,7 @@ export async function readImportPage(
   const keyOf = (pageNo: number, cursor: string | null) => readAheadKey(ctx, args, pageNo, cursor);
   // A prefetched page that failed is read again here, so its error is this attempt's.
   const prefetched = prefetcher?.take(keyOf(args.pageNo, args.cursor));
-  const hashed = prefetched ? await prefetched.catch(() => readAndHash(pools, ctx, args, args.cursor, signal)) : await readAndHash(pools, ctx, args, args.cursor, signal);
+  const hashed = prefetched ? await prefetched.catch(() => readAndHash(sql, pools, ctx, args, args.cursor, signal)) : await readAndHash(sql, pools, ctx, args, args.cursor, signal);
   Context.current().heartbeat();
   // The next page is read while this one is written.
   const next = hashed.page.nextCursor;
@@ -293,7 +304,7 @@ export async function readImportPage(
       prefetcher.start(key, (aborted) => {
         let answered!: (nextCursor: string | null) => void;
         const nextCursor = new Promise<string | null>((resolve) => (answered = resolve));
-        const ahead = readAndHash(pools, ctx, args, nextArgs.cursor, aborted, answered).then(async (page) => {
+        const ahead = readAndHash(sql, pools, ctx, args, nextArgs.cursor, aborted, answered).then(async (page) => {
           if (afterReadAhead) {
             // A page before it that failed may yet be read and written again: nothing starts early.
             const before = await Promise.all(writing).catch(() => undefined);
@@ -339,6 +350,7 @@ export function readAheadKey(ctx: TaskContext, args: ImportPageArgs, pageNo: num
  * soon as the source has answered and the records have their ids.
  */
 async function readAndHash(
+  sql: Sql,
   pools: ConnectionPools,
   ctx: TaskContext,
   args: ImportPageArgs,
@@ -356,7 +368,12 @@ async function readAndHash(
     pageSize: args.pageSize,
     since: args.since,
     signal,
-  });
+  // A dry run stages its objects' data as it is (stageRows), so it reads every page whole.
+  }, args.dryRun ? undefined : (recognition) => knownAnswer(sql, ctx.source.id, recognition));
+  if (page.recognised) {
+    onRead?.(page.nextCursor);
+    return recognisedPage(sql, ctx, page, page.recognised);
+  }
   const ids = page.records.map((record) => recordId(record, ctx.idField));
   const seen = new Map<string, number>();
   for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
@@ -375,7 +392,96 @@ async function readAndHash(
   seen.forEach((count, id) => {
     if (count > 1) duplicates.push([id, count]);
   });
-  return { page, rows, ids: seen, duplicates };
+  // A page with ids twice is not remembered: its rows leave them out, and it is rare.
+  const remember = page.recognition && duplicates.length === 0 ? page.recognition : undefined;
+  return { page, fetched: page.records.length, rows, ids: seen, duplicates, ...(remember ? { remember } : {}) };
+}
+
+/** The answer as it was remembered, if it was: its ids and hashes, and what followed from them. */
+async function knownAnswer(sql: Sql, sourceId: number, { requestKey, digest }: PageRecognition): Promise<KnownPage | undefined> {
+  const [row] = await sql<{ fetched: number; external_ids: string[]; hashes: string; next_cursor: string | null; total_count: number | null; watermark: string | null }[]>`
+    select fetched, external_ids, encode(hashes, 'hex') as hashes, next_cursor, total_count::float8 as total_count, watermark
+    from source_pages where connected_system_id = ${sourceId} and request_key = ${requestKey} and digest = ${digest}`;
+  if (!row || row.external_ids.length !== row.fetched || row.hashes.length !== row.fetched * HASH_HEX_LENGTH) return undefined;
+  const hashes = new Array<string>(row.fetched);
+  for (let i = 0; i < row.fetched; i++) hashes[i] = row.hashes.slice(i * HASH_HEX_LENGTH, (i + 1) * HASH_HEX_LENGTH);
+  return { fetched: row.fetched, externalIds: row.external_ids, hashes, nextCursor: row.next_cursor, totalCount: row.total_count, watermark: row.watermark };
+}
+
+/** Hex characters of a record's hash (hashObject's SHA-256). */
+const HASH_HEX_LENGTH = 64;
+
+/**
+ * A recognised answer as a hashed page: its rows are its remembered ids and hashes, and an
+ * object's data is parsed from the answer only when asked for (an object that turns out not to be
+ * settled, in the few pages that have one). What is parsed is checked against what was
+ * remembered; should it differ, the remembered answer is forgotten and the page fails, to be read
+ * afresh by its retry.
+ */
+function recognisedPage(sql: Sql, ctx: TaskContext, page: SourceReadResult, known: RecognisedPage): HashedPage {
+  const ids = new Map<string, number>();
+  for (const id of known.externalIds) ids.set(id, 1);
+  const recordAt = (i: number): JsonObject => {
+    const records = known.records();
+    const record = records[i];
+    const id = known.externalIds[i]!;
+    if (records.length !== known.fetched || record === undefined || recordId(record, ctx.idField) !== id || hashObject(record) !== known.hashes[i]) {
+      void sql`delete from source_pages where connected_system_id = ${ctx.source.id} and request_key = ${page.recognition!.requestKey}`.catch(() => undefined);
+      throw new SyncError('SOURCE_PAGE_MISMATCH', `The answer recognised for a page of ${ctx.spaceEntity} does not hold what was remembered of it (object ${id}); it is forgotten and read again`, true);
+    }
+    return record;
+  };
+  const rows = known.externalIds.map((id, i) => new RecognisedRow(id, known.hashes[i]!, i, recordAt));
+  return { page, fetched: known.fetched, rows, ids, duplicates: [] };
+}
+
+/** A row of a recognised page: its id and hash as remembered, its data parsed when first asked for. */
+class RecognisedRow {
+  private replaced: JsonObject | undefined;
+  constructor(
+    readonly external_id: string,
+    readonly hash: string,
+    private readonly index: number,
+    private readonly recordAt: (i: number) => JsonObject,
+  ) {}
+
+  get data(): JsonObject {
+    return this.replaced ?? this.recordAt(this.index);
+  }
+
+  set data(value: JsonObject) {
+    this.replaced = value;
+  }
+}
+
+/**
+ * A page's keys and hashes as one statement's parameters (`params`: ids, hashes) and rows
+ * (`input`: external_id, hash, n). What stores the page's keys takes the arrays as they came
+ * rather than aggregating `input` again: aggregated, `input` was also materialized, and the two
+ * cost PostgreSQL about 12 ms of a page's look-up (EXPLAIN ANALYZE, 10,000 objects).
+ */
+export function pageInput(sql: Sql | Tx, rows: HashedPage['rows']): Fragment {
+  return sql`params as (select ${rows.map((r) => r.external_id)}::text[] as ids, ${rows.map((r) => r.hash)}::text[] as hashes),
+    input as (select i.* from params p cross join unnest(p.ids, p.hashes) with ordinality as i(external_id, hash, n))`;
+}
+
+/**
+ * A statement's part that remembers a new answer (`page.remember`) with the ids and hashes of its
+ * rows, which the statement has as `params` (see pageInput); empty when there is none.
+ */
+export function rememberAnswer(sql: Sql | Tx, ctx: TaskContext, page: HashedPage): Fragment {
+  const { remember } = page;
+  if (!remember) return sql``;
+  const { nextCursor, totalCount, watermark } = page.page;
+  return sql`, remembered as (
+    insert into source_pages (connected_system_id, request_key, digest, fetched, external_ids, hashes, next_cursor, total_count, watermark)
+    select ${ctx.source.id}, ${remember.requestKey}, ${remember.digest}, ${page.fetched}, p.ids, decode(array_to_string(p.hashes, ''), 'hex'),
+      ${nextCursor}, ${totalCount}, ${watermark}
+    from params p
+    on conflict (connected_system_id, request_key) do update
+      set digest = excluded.digest, fetched = excluded.fetched, external_ids = excluded.external_ids, hashes = excluded.hashes,
+          next_cursor = excluded.next_cursor, total_count = excluded.total_count, watermark = excluded.watermark, updated_at = now()
+      where source_pages.digest is distinct from excluded.digest)`;
 }
 
 /**
@@ -391,7 +497,8 @@ const HASH_SLICE = 200;
 /** The next cursor of each page being read ahead, known as soon as the source has answered. */
 const nextCursors = new WeakMap<Promise<HashedPage>, Promise<string | null>>();
 
-async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, rows: { external_id: string; hash: string; data: JsonObject }[]) {
+async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: ImportPageArgs, hashed: HashedPage) {
+  const { rows } = hashed;
   let failures: RunLogEntry[] = [];
   const outcome = await sql.begin(async (tx) => {
     // The page's keys are recorded once: a full import's deletion check compares the connector
@@ -420,9 +527,8 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
       // their data. (Contracts change only when a page synchronises, after its import: a retry
       // finds the same.)
       const unsettled = await tx<{ external_id: string }[]>`
-        with input as (
-          select * from unnest(${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.hash)}::text[]) as i(external_id, hash)
-        ), keys as (${recordKeys(tx`(select array_agg(external_id) from input)`)})
+        with ${pageInput(tx, rows)},
+        keys as (${recordKeys(tx`(select ids from params)`)})${rememberAnswer(tx, ctx, hashed)}
         select i.external_id from input i
         where not exists (
           select 1 from connector_space_objects c

@@ -32,7 +32,7 @@ import type { TaskContext } from '../task-context';
 import { contractAwaitingExport, contractRecordingWrite, settledContract } from './contract-rules';
 import { copyingFresh, freshScope, metKeyConflict } from './fresh-copies';
 import { prepareMerge, writesAlongsideSynchronisation } from './export-page';
-import type { AfterReadAhead, HashedPage, ImportPageArgs, ImportPageResult, PageRef, UnsettledAhead } from './import-page';
+import { pageInput, rememberAnswer, type AfterReadAhead, type HashedPage, type ImportPageArgs, type ImportPageResult, type PageRef, type UnsettledAhead } from './import-page';
 
 /** What the page's synchronisation did, as the synchronise step reports it. */
 export interface SynchronisedPage {
@@ -117,7 +117,7 @@ export async function synchroniseImportedPage(
   hashed: HashedPage,
   onlyRecordingLeft?: () => void,
 ): Promise<ImportPageResult> {
-  const { page, rows } = hashed;
+  const { page, rows, fetched } = hashed;
   const millis = { import: 0, map: 0, diff: 0, upsert: 0, export: 0 };
   let clock = performance.now();
   const lap = (step: keyof typeof millis) => {
@@ -137,9 +137,9 @@ export async function synchroniseImportedPage(
     }
     const settled = rows.length - pageRows.length;
     return {
-      fetched: page.records.length,
+      fetched,
       staged: rows.length,
-      rejected: page.records.length - rows.length,
+      rejected: fetched - rows.length,
       created: space.create,
       changed: space.update,
       unchanged: space.unchanged + settled,
@@ -156,13 +156,14 @@ export async function synchroniseImportedPage(
         queued,
       },
       millis: Object.fromEntries(Object.entries(millis).map(([k, v]) => [k, Math.round(v)])),
+      recognised: page.recognised ? 1 : 0,
     };
   };
   if (rows.length === 0) return outcomeOf([], 0);
 
   const found = await hashed.unsettledAhead;
   const ahead = found && Date.now() - found.at < LOOKED_UP_AHEAD_FOR_MS ? found : undefined;
-  const unsettled = ahead ? ahead.objects : await findUnsettled(sql, ctx, args, rows);
+  const unsettled = ahead ? ahead.objects : await findUnsettled(sql, ctx, args, hashed);
   lap('import');
   // A page of settled objects (most pages of most runs) is done: nothing to map, diff or write.
   if (unsettled.length === 0) return outcomeOf([], 0);
@@ -263,6 +264,7 @@ const RELEASED: JsonObject = Object.freeze({}) as JsonObject;
 /** Lets go of a page's written objects: its counts, keys, hashes and actions stay. */
 function releaseWrittenObjects(hashed: HashedPage, spaceRows: SpaceRow[], pageRows: PageRow[]): void {
   hashed.page.records.fill(RELEASED);
+  hashed.page.recognised?.release();
   for (const row of hashed.rows) row.data = RELEASED;
   for (const row of spaceRows) row.data = null;
   for (const row of pageRows) row.mapped = null;
@@ -292,7 +294,7 @@ export function lookUpAhead(sql: Sql, ctx: TaskContext, stillWriting: () => Iter
     if ([...writing, ...stillWriting()].some((page) => sharesObjects(page, next))) return;
     // A failed look-up is left to the import, which makes it again and fails if the error persists;
     // a failed mapping to the page, which maps its objects itself.
-    next.unsettledAhead = findUnsettled(sql, ctx, nextArgs, next.rows).then(
+    next.unsettledAhead = findUnsettled(sql, ctx, nextArgs, next).then(
       async (objects): Promise<UnsettledAhead> => {
         const at = Date.now();
         if (objects.length === 0) return { objects, at };
@@ -318,19 +320,20 @@ function unsettledRows(rows: HashedPage['rows'], unsettled: UnsettledObject[]): 
 }
 
 /**
- * Import: records the page's keys (for the deletion check) and answers with the objects that are
- * not settled, with their connector-space hash and their contract's target. Each object is looked
- * up by key (a lateral lookup with a limit is never turned into a join), whatever the statistics.
+ * Import: records the page's keys (for the deletion check), remembers a new answer of the source
+ * with them (rememberAnswer), and answers with the objects that are not settled, with their
+ * connector-space hash and their contract's target. Each object is looked up by key (a lateral
+ * lookup with a limit is never turned into a join), whatever the statistics.
  */
-async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, rows: HashedPage['rows']): Promise<UnsettledObject[]> {
+async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, page: HashedPage): Promise<UnsettledObject[]> {
+  const { rows } = page;
   return sql<UnsettledObject[]>`
-    with input as (
-      select * from unnest(${rows.map((r) => r.external_id)}::text[], ${rows.map((r) => r.hash)}::text[]) with ordinality as i(external_id, hash, n)
-    ), keys as (
+    with ${pageInput(sql, rows)},
+    keys as (
       insert into sync_seen_pages (run_id, task_id, page_no, external_ids)
-      select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, (select array_agg(external_id) from input)
+      select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, p.ids from params p
       on conflict (run_id, task_id, page_no) do update set external_ids = excluded.external_ids
-    )
+    )${rememberAnswer(sql, ctx, page)}
     select i.n::int as n, i.external_id, s.space_hash, s.space_deleted, k.has_contract, k.target_id, k.target_hash
     from input i
     left join lateral (

@@ -1,0 +1,101 @@
+// How an HTTP source's answer is told apart (activities/connectors/sources.ts): the same answer to
+// the same request, read the same way, has the same digest; anything that changes what the answer
+// reads as changes it. A recognised answer is not parsed until its records are asked for.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ConnectionPools } from '../activities/connectors/postgres-destination';
+import { readSourcePage, type KnownPage, type PageRecognition, type SourceRead } from '../activities/connectors/sources';
+import type { HttpJsonConfig } from '../activities/connectors/types';
+import type { Connection } from '../activities/task-context';
+import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
+
+describe('recognising a source page', () => {
+  let source: SourceServer;
+  const pools = new ConnectionPools();
+  before(async () => {
+    source = await startSourceServer({ records: generateRecords(30) });
+  });
+  after(async () => {
+    await pools.closeAll();
+    await source.close();
+  });
+
+  const connection = (config: Partial<HttpJsonConfig> = {}): Connection =>
+    ({
+      id: 1,
+      connectorType: 'http-json',
+      config: { baseUrl: source.url, pagination: { type: 'page', pageParam: 'page', sizeParam: 'pageSize' }, totalPath: 'total', ...config },
+      secrets: {},
+      version: 'v1',
+    }) as unknown as Connection;
+  const read = (overrides: Partial<SourceRead> = {}): SourceRead => ({
+    source: connection(),
+    entity: '/records',
+    idField: 'id',
+    resultsPosition: 'data.items',
+    cursor: null,
+    pageSize: 10,
+    since: null,
+    ...overrides,
+  });
+  /** The recognition of the page's answer, as the import would look it up. */
+  const recognitionOf = async (r: SourceRead): Promise<PageRecognition> => {
+    let seen: PageRecognition | undefined;
+    const page = await readSourcePage(pools, r, async (recognition) => {
+      seen = recognition;
+      return undefined;
+    });
+    assert.equal(page.recognised, undefined, 'an answer not looked up as known is read whole');
+    assert.deepEqual(page.recognition, seen);
+    return seen!;
+  };
+
+  test('the same answer to the same request has the same digest; a changed record changes it', async () => {
+    const first = await recognitionOf(read());
+    const again = await recognitionOf(read());
+    assert.deepEqual(again, first);
+    const records = generateRecords(30);
+    source.setRecords(records.map((r, i) => (i === 3 ? { ...r, name: 'Someone Else' } : r)));
+    const changed = await recognitionOf(read());
+    assert.equal(changed.requestKey, first.requestKey, 'the same request');
+    assert.notEqual(changed.digest, first.digest);
+    source.setRecords(records);
+    assert.deepEqual(await recognitionOf(read()), first, 'the answer as it was is recognised again');
+  });
+
+  test('what decides how an answer reads is part of its digest', async () => {
+    const base = await recognitionOf(read());
+    const variants: [string, SourceRead][] = [
+      ['id field', read({ idField: 'email' })],
+      ['incremental field', read({ incrementalField: 'updatedAt' })],
+      ['total path', read({ source: connection({ totalPath: 'count' }) })],
+    ];
+    for (const [what, variant] of variants) {
+      const other = await recognitionOf(variant);
+      assert.equal(other.requestKey, base.requestKey, `${what}: the same request`);
+      assert.notEqual(other.digest, base.digest, `${what} changes the digest`);
+    }
+    const nextPage = await recognitionOf(read({ cursor: '2' }));
+    assert.notEqual(nextPage.requestKey, base.requestKey);
+  });
+
+  test('a recognised answer stands for its records and parses them only when asked', async () => {
+    const whole = await readSourcePage(pools, read({ cursor: '2' }));
+    const known: KnownPage = {
+      fetched: 10,
+      externalIds: whole.records.map((r) => String(r.id)),
+      hashes: whole.records.map(() => 'h'.repeat(64)),
+      nextCursor: '3',
+      totalCount: 30,
+      watermark: null,
+    };
+    const page = await readSourcePage(pools, read({ cursor: '2' }), async () => known);
+    assert.ok(page.recognised);
+    assert.deepEqual(page.records, [], 'nothing parsed');
+    assert.equal(page.nextCursor, '3');
+    assert.equal(page.totalCount, 30);
+    assert.deepEqual(page.recognised.records(), whole.records, 'parsed when asked for');
+    page.recognised.release();
+    assert.throws(() => page.recognised!.records(), /after letting go/);
+  });
+});
