@@ -293,8 +293,8 @@ export const connectorSpaceObjects = pgTable(
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 /**
- * The last answer of each request at a source (an HTTP page: its entity, cursor and size), by its
- * digest, with what it read as: an import that gets the same answer again takes the ids and hashes
+ * The last answer at each place of a source's pages (an import's page: its entity, size and
+ * number), by its digest, with what it read as: an import that gets the same answer again takes the ids and hashes
  * from here instead of parsing and hashing the page (activities/connectors/sources.ts). One row per
  * page of a source, replaced when the page's answer changes. Unlogged, its arrays uncompressed
  * (migration 0016).

@@ -117,5 +117,6 @@ describe('recognised source pages', () => {
     assert.equal(page1!.hashes, records.slice(0, BATCH).map((r) => hashObject(r)).join(''), 'remembered afresh');
     const sixth = await run();
     assert.equal(sixth.recognised, PAGES);
+    assert.equal((await remembered()).length, PAGES, 'one remembered answer per page, however many runs');
   });
 });

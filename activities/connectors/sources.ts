@@ -36,13 +36,12 @@ export interface SourceReadResult extends SourcePage {
 
 /** Where a page was asked for, and what its answer was. */
 export interface PageRecognition {
-  /** The request at the source (entity, cursor, page size): whose last answer is remembered. */
+  /** The page's place (see RecognisePage): whose last answer is remembered. */
   requestKey: string;
   /** The answer: its body's bytes and all else that decides what they read as (SHA-256, hex). */
   digest: string;
 }
 
-/** What an answer read before held: its records' ids and hashes, in order, and what followed from them. */
 export interface KnownPage {
   fetched: number;
   externalIds: string[];
@@ -59,8 +58,16 @@ export interface RecognisedPage extends KnownPage {
   release(): void;
 }
 
-/** Looks an answer up among those read before (by its request and digest); undefined when it is new. */
-export type RecognisePage = (recognition: PageRecognition) => Promise<KnownPage | undefined>;
+/** How a reader recognises answers read before. */
+export interface RecognisePage {
+  /**
+   * The page's place, whose last answer is remembered: the same from run to run for the same
+   * page (the import's page number, say, rather than a cursor a source may mint afresh each time).
+   */
+  requestKey: string;
+  /** The answer as remembered at that place with that digest; undefined when it is new. */
+  lookUp(recognition: PageRecognition): Promise<KnownPage | undefined>;
+}
 
 /**
  * Bumped whenever what a page's records hash to or how an answer is read changes (hashObject,
@@ -88,8 +95,8 @@ export async function readSourcePage(pools: ConnectionPools, read: SourceRead, r
         pageSize: read.pageSize,
         ...(read.signal ? { signal: read.signal } : {}),
       });
-      const recognition = recognise ? await recognitionOf(read, body.bytes, body.interpretedBy) : undefined;
-      const known = recognition ? await recognise!(recognition) : undefined;
+      const recognition = recognise ? { requestKey: recognise.requestKey, digest: await digestOf(read, body.bytes, body.interpretedBy) } : undefined;
+      const known = recognition ? await recognise!.lookUp(recognition) : undefined;
       if (recognition && known) {
         let answer: typeof body | undefined = body;
         let records: JsonObject[] | undefined;
@@ -138,16 +145,15 @@ export async function readSourcePage(pools: ConnectionPools, read: SourceRead, r
 }
 
 /**
- * An answer's request key and digest. The body is hashed by WebCrypto, off the main thread: it is
- * megabytes, which the thread that parses and hashes other pages need not spend its time on.
+ * An answer's digest. The body is hashed by WebCrypto, off the main thread: it is megabytes, which
+ * the thread that parses and hashes other pages need not spend its time on.
  */
-async function recognitionOf(read: SourceRead, bytes: Uint8Array, interpretedBy: string): Promise<PageRecognition> {
+async function digestOf(read: SourceRead, bytes: Uint8Array, interpretedBy: string): Promise<string> {
   const bodyDigest = Buffer.from(await crypto.webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
-  const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
-  return {
-    requestKey: sha256(JSON.stringify([read.entity, read.cursor, read.pageSize])),
-    digest: sha256(JSON.stringify([RECOGNITION_VERSION, interpretedBy, read.idField, read.incrementalField ?? null, bodyDigest])),
-  };
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([RECOGNITION_VERSION, interpretedBy, read.idField, read.incrementalField ?? null, bodyDigest]))
+    .digest('hex');
 }
 
 /** Largest value of a field on a page: numbers compared as numbers, anything else as text. */

@@ -294,7 +294,7 @@ export async function readImportPage(
   const keyOf = (pageNo: number, cursor: string | null) => readAheadKey(ctx, args, pageNo, cursor);
   // A prefetched page that failed is read again here, so its error is this attempt's.
   const prefetched = prefetcher?.take(keyOf(args.pageNo, args.cursor));
-  const hashed = prefetched ? await prefetched.catch(() => readAndHash(sql, pools, ctx, args, args.cursor, signal)) : await readAndHash(sql, pools, ctx, args, args.cursor, signal);
+  const hashed = prefetched ? await prefetched.catch(() => readAndHash(sql, pools, ctx, args, args, signal)) : await readAndHash(sql, pools, ctx, args, args, signal);
   Context.current().heartbeat();
   // The next page is read while this one is written.
   const next = hashed.page.nextCursor;
@@ -304,7 +304,7 @@ export async function readImportPage(
       prefetcher.start(key, (aborted) => {
         let answered!: (nextCursor: string | null) => void;
         const nextCursor = new Promise<string | null>((resolve) => (answered = resolve));
-        const ahead = readAndHash(sql, pools, ctx, args, nextArgs.cursor, aborted, answered).then(async (page) => {
+        const ahead = readAndHash(sql, pools, ctx, args, nextArgs, aborted, answered).then(async (page) => {
           if (afterReadAhead) {
             // A page before it that failed may yet be read and written again: nothing starts early.
             const before = await Promise.all(writing).catch(() => undefined);
@@ -354,10 +354,14 @@ async function readAndHash(
   pools: ConnectionPools,
   ctx: TaskContext,
   args: ImportPageArgs,
-  cursor: string | null,
+  { pageNo, cursor }: { pageNo: number; cursor: string | null },
   signal: AbortSignal,
   onRead?: (nextCursor: string | null) => void,
 ): Promise<HashedPage> {
+  // A dry run stages its objects' data as it is (stageRows), so it reads every page whole. The
+  // answer remembered is the last one at the page's place in the import (its number and size),
+  // which is the same from run to run even where the source's cursors are not.
+  const recognise = args.dryRun ? undefined : { requestKey: JSON.stringify([ctx.spaceEntity, args.pageSize, pageNo]), lookUp: (recognition: PageRecognition) => knownAnswer(sql, ctx.source.id, recognition) };
   const page = await readSourcePage(pools, {
     source: ctx.source,
     entity: ctx.spaceEntity,
@@ -368,8 +372,7 @@ async function readAndHash(
     pageSize: args.pageSize,
     since: args.since,
     signal,
-  // A dry run stages its objects' data as it is (stageRows), so it reads every page whole.
-  }, args.dryRun ? undefined : (recognition) => knownAnswer(sql, ctx.source.id, recognition));
+  }, recognise);
   if (page.recognised) {
     onRead?.(page.nextCursor);
     return recognisedPage(sql, ctx, page, page.recognised);
