@@ -458,15 +458,27 @@ class RecognisedRow {
 }
 
 /**
- * A page's keys and hashes as one statement's parameters (`params`: ids, hashes) and rows
- * (`input`: external_id, hash, n). What stores the page's keys takes the arrays as they came
+ * A page's keys and hashes as one statement's parameters (`params`: ids, and hashes as one bytea
+ * of 32 bytes each) and rows (`input`: external_id, hash as hex, n). The hashes travel as bytes:
+ * as a text[] of 10,000 hex strings they cost the worker about 6 ms more a page to send and
+ * PostgreSQL about 20 ms more to read. What stores the page's keys takes the arrays as they came
  * rather than aggregating `input` again: aggregated, `input` was also materialized, and the two
  * cost PostgreSQL about 12 ms of a page's look-up (EXPLAIN ANALYZE, 10,000 objects).
  */
 export function pageInput(sql: Sql | Tx, rows: HashedPage['rows']): Fragment {
-  return sql`params as (select ${rows.map((r) => r.external_id)}::text[] as ids, ${rows.map((r) => r.hash)}::text[] as hashes),
-    input as (select i.* from params p cross join unnest(p.ids, p.hashes) with ordinality as i(external_id, hash, n))`;
+  let hex = '';
+  for (const row of rows) hex += row.hash;
+  const hashes = Buffer.from(hex, 'hex');
+  // Buffer.from stops at the first character that is not hex: every hash must have come through whole.
+  if (hashes.length !== rows.length * HASH_BYTES) throw new Error(`A page's hashes are not ${HASH_BYTES}-byte hex digests`);
+  return sql`params as (select ${rows.map((r) => r.external_id)}::text[] as ids, ${hashes}::bytea as hashes),
+    input as (
+      select i.external_id, encode(substring(p.hashes from ((i.n - 1) * ${HASH_BYTES} + 1)::int for ${HASH_BYTES}), 'hex') as hash, i.n
+      from params p cross join unnest(p.ids) with ordinality as i(external_id, n))`;
 }
+
+/** Bytes of a record's hash (hashObject's SHA-256). */
+const HASH_BYTES = 32;
 
 /**
  * A statement's part that remembers a new answer (`page.remember`) with the ids and hashes of its
@@ -478,7 +490,7 @@ export function rememberAnswer(sql: Sql | Tx, ctx: TaskContext, page: HashedPage
   const { nextCursor, totalCount, watermark } = page.page;
   return sql`, remembered as (
     insert into source_pages (connected_system_id, request_key, digest, fetched, external_ids, hashes, next_cursor, total_count, watermark)
-    select ${ctx.source.id}, ${remember.requestKey}, ${remember.digest}, ${page.fetched}, p.ids, decode(array_to_string(p.hashes, ''), 'hex'),
+    select ${ctx.source.id}, ${remember.requestKey}, ${remember.digest}, ${page.fetched}, p.ids, p.hashes,
       ${nextCursor}, ${totalCount}, ${watermark}
     from params p
     on conflict (connected_system_id, request_key) do update
