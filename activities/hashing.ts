@@ -30,7 +30,8 @@ export function hashedJson(value: unknown): { json: string; hash: string } {
 // The one-shot crypto.hash (Node 20.12+) is about three times faster than a Hash object for
 // inputs of a record's size, with the same digest; older Node 20 releases lack it.
 const oneShot = typeof (crypto as { hash?: unknown }).hash === 'function' ? crypto.hash : undefined;
-const sha256Hex = oneShot ? (text: string) => oneShot('sha256', text, 'hex') : (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+/** Hex SHA-256 of a text. */
+export const sha256Hex = oneShot ? (text: string) => oneShot('sha256', text, 'hex') : (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 // Writes the string in one pass instead of building sorted copies first; undefined means
 // "omit this value" (the JSON.stringify rule for properties).

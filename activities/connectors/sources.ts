@@ -2,6 +2,7 @@
 // kind of system it reads.
 import * as crypto from 'node:crypto';
 import { SyncError } from '../errors';
+import { sha256Hex } from '../hashing';
 import type { Connection } from '../task-context';
 import { readFilePage, type FileConfig } from './file';
 import { fetchSourceBody } from './http-json-source';
@@ -96,7 +97,7 @@ export async function readSourcePage(pools: ConnectionPools, read: SourceRead, r
         ...(read.signal ? { signal: read.signal } : {}),
       });
       const recognition = recognise ? { requestKey: recognise.requestKey, digest: await digestOf(read, body.bytes, body.interpretedBy) } : undefined;
-      const known = recognition ? await recognise!.lookUp(recognition) : undefined;
+      const known = recognise && recognition ? await recognise.lookUp(recognition) : undefined;
       if (recognition && known) {
         let answer: typeof body | undefined = body;
         let records: JsonObject[] | undefined;
@@ -150,10 +151,7 @@ export async function readSourcePage(pools: ConnectionPools, read: SourceRead, r
  */
 async function digestOf(read: SourceRead, bytes: Uint8Array, interpretedBy: string): Promise<string> {
   const bodyDigest = Buffer.from(await crypto.webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
-  return crypto
-    .createHash('sha256')
-    .update(JSON.stringify([RECOGNITION_VERSION, interpretedBy, read.idField, read.incrementalField ?? null, bodyDigest]))
-    .digest('hex');
+  return sha256Hex(JSON.stringify([RECOGNITION_VERSION, interpretedBy, read.idField, read.incrementalField ?? null, bodyDigest]));
 }
 
 /** Largest value of a field on a page: numbers compared as numbers, anything else as text. */

@@ -411,8 +411,9 @@ async function knownAnswer(sql: Sql, sourceId: number, { requestKey, digest }: P
   return { fetched: row.fetched, externalIds: row.external_ids, hashes, nextCursor: row.next_cursor, totalCount: row.total_count, watermark: row.watermark };
 }
 
-/** Hex characters of a record's hash (hashObject's SHA-256). */
-const HASH_HEX_LENGTH = 64;
+/** Bytes of a record's hash (hashObject's SHA-256), and its hex characters. */
+const HASH_BYTES = 32;
+const HASH_HEX_LENGTH = 2 * HASH_BYTES;
 
 /**
  * A recognised answer as a hashed page: its rows are its remembered ids and hashes, and an
@@ -476,9 +477,6 @@ export function pageInput(sql: Sql | Tx, rows: HashedPage['rows']): Fragment {
       select i.external_id, encode(substring(p.hashes from ((i.n - 1) * ${HASH_BYTES} + 1)::int for ${HASH_BYTES}), 'hex') as hash, i.n
       from params p cross join unnest(p.ids) with ordinality as i(external_id, n))`;
 }
-
-/** Bytes of a record's hash (hashObject's SHA-256). */
-const HASH_BYTES = 32;
 
 /**
  * A statement's part that remembers a new answer (`page.remember`) with the ids and hashes of its
