@@ -32,6 +32,8 @@ export function hashedJson(value: unknown): { json: string; hash: string } {
 const oneShot = typeof (crypto as { hash?: unknown }).hash === 'function' ? crypto.hash : undefined;
 /** Hex SHA-256 of a text. */
 export const sha256Hex = oneShot ? (text: string) => oneShot('sha256', text, 'hex') : (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+/** SHA-256 of bytes. */
+export const sha256Bytes = oneShot ? (bytes: Uint8Array) => oneShot('sha256', bytes, 'buffer') : (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest();
 
 // Writes the string in one pass instead of building sorted copies first; undefined means
 // "omit this value" (the JSON.stringify rule for properties).

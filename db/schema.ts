@@ -311,6 +311,13 @@ export const sourcePages = pgTable(
     externalIds: text('external_ids').array().notNull(),
     /** The records' SHA-256 hashes, in order, 32 bytes each (half the size of their hex). */
     hashes: bytea('hashes').notNull(),
+    /**
+     * The SHA-256 of each record's bytes as the source sent them, 32 bytes each in the records'
+     * order: a later answer's records with the same bytes read as these did (migration 0017).
+     */
+    recordDigests: bytea('record_digests'),
+    /** What else decided how the records read (the id field, the hashing's version). */
+    recordsReadAs: text('records_read_as'),
     nextCursor: text('next_cursor'),
     totalCount: bigint('total_count', { mode: 'number' }),
     watermark: text('watermark'),

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HttpJsonConfig, HttpJsonSecrets, JsonObject, SourceEntity } from '../activities/connectors/types';
-import { fetchSourcePage, readPath, recordId, SourceError } from '../activities/connectors/http-json-source';
+import { fetchSourceBody, fetchSourcePage, readPath, recordId, SourceError } from '../activities/connectors/http-json-source';
 import { generateRecords, startSourceServer, type SourceServer } from './helpers/source-server';
 
 const TOTAL = 250;
@@ -177,6 +177,49 @@ test('no pagination makes exactly one request', async () => {
   assert.equal(page.nextCursor, null);
   assert.equal(page.requests, 1);
   assert.equal(server.requestCount - before, 1);
+});
+
+test('an answer read in parts gives every pagination what parsing it whole gives: cursor, total and each record', async () => {
+  const kinds: [HttpJsonConfig, SourceEntity][] = [
+    [{ baseUrl: server.url, pagination: { type: 'page' }, totalPath: 'total' }, { entity: '/records', resultsPosition: 'data.items', idField: 'id' }],
+    [{ baseUrl: server.url, pagination: { type: 'offset' }, totalPath: 'meta.total' }, { entity: '/records-offset', idField: 'id' }],
+    [{ baseUrl: server.url, pagination: { type: 'cursor', cursorParam: 'after', cursorPath: 'cursor' } }, { entity: '/records-next?pageSize=100', resultsPosition: 'items', idField: 'id' }],
+    [{ baseUrl: server.url, pagination: { type: 'nextLink', nextPath: 'next' } }, { entity: '/records-next?pageSize=100', idField: 'id' }],
+    [{ baseUrl: server.url, pagination: { type: 'linkHeader' } }, { entity: '/records-link?page=1&pageSize=100', idField: 'id' }],
+    [{ baseUrl: server.url, pagination: { type: 'none' } }, { entity: '/records-root?pageSize=1000', idField: 'id' }],
+  ];
+  for (const [config, entity] of kinds) {
+    let cursor: string | null = null;
+    let ids = 0;
+    do {
+      const body = await fetchSourceBody({ config, secrets: {}, entity, cursor, pageSize: 100 });
+      const whole = body.interpret();
+      const parts = body.inParts();
+      assert.ok(parts, `${config.pagination?.type}: found in parts`);
+      assert.equal(parts.count, whole.records.length);
+      assert.equal(parts.nextCursor, whole.nextCursor, config.pagination?.type);
+      assert.equal(parts.totalCount, whole.totalCount, config.pagination?.type);
+      for (let i = 0; i < parts.count; i++) {
+        assert.deepEqual(parts.record(i), whole.records[i]);
+        assert.equal(new TextDecoder().decode(parts.bytesOf(i)), JSON.stringify(whole.records[i]));
+      }
+      ids += parts.count;
+      cursor = whole.nextCursor;
+    } while (cursor !== null);
+    assert.equal(ids, TOTAL, config.pagination?.type);
+  }
+});
+
+test('an answer is not read in parts where a path of its pagination could lead into its records', async () => {
+  const body = await fetchSourceBody({
+    config: { baseUrl: server.url, pagination: { type: 'cursor', cursorParam: 'after', cursorPath: 'items.99.id' } },
+    secrets: {},
+    entity: { entity: '/records-next?pageSize=100', resultsPosition: 'items', idField: 'id' },
+    cursor: null,
+    pageSize: 100,
+  });
+  assert.equal(body.inParts(), undefined);
+  assert.equal(body.interpret().nextCursor, '100', 'parsed whole, the cursor is read from the records');
 });
 
 test('an absolute entity URL is used as it is', async () => {

@@ -443,6 +443,7 @@ describe('a job page in one activity', () => {
       rows,
       ids: new Map(rows.map((r) => [r.external_id, 1])),
       duplicates: [],
+      recordsRecognised: 0,
     };
     // A page far enough into the run to be looked up ahead, with no object in common with the one being written.
     const args: ImportPageArgs = { runId, taskId: job.taskId, pageNo: 3, cursor: '4', pageSize: BATCH, since: null, dryRun: false, synchronise: true };

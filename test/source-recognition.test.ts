@@ -91,7 +91,10 @@ describe('recognising a source page', () => {
       totalCount: 30,
       watermark: null,
     };
-    const page = await readSourcePage(pools, read({ cursor: '2' }), { requestKey: 'page 2', lookUp: async () => known });
+    const page = await readSourcePage(pools, read({ cursor: '2' }), {
+      requestKey: 'page 2',
+      lookUp: async ({ digest }) => ({ ...known, digest, recordDigests: null }),
+    });
     assert.ok(page.recognised);
     assert.deepEqual(page.records, [], 'nothing parsed');
     assert.equal(page.nextCursor, '3');
@@ -99,5 +102,41 @@ describe('recognising a source page', () => {
     assert.deepEqual(page.recognised.records(), whole.records, 'parsed when asked for');
     page.recognised.release();
     assert.throws(() => page.recognised!.records(), /after letting go/);
+  });
+
+  test('a new answer at a place remembered with record digests is handed over unparsed, record by record', async () => {
+    const whole = await readSourcePage(pools, read({ cursor: '2' }));
+    const earlier = {
+      digest: 'an earlier answer',
+      fetched: 10,
+      externalIds: whole.records.map((r) => String(r.id)),
+      hashes: whole.records.map(() => 'h'.repeat(64)),
+      recordDigests: Buffer.alloc(10 * 32),
+      nextCursor: '3',
+      totalCount: 30,
+      watermark: null,
+    };
+    let asked: PageRecognition | undefined;
+    const page = await readSourcePage(pools, read({ cursor: '2' }), {
+      requestKey: 'page 2',
+      lookUp: async (recognition) => {
+        asked = recognition;
+        return earlier;
+      },
+    });
+    assert.equal(page.recognised, undefined);
+    assert.equal(page.earlier, earlier);
+    assert.deepEqual(page.records, [], 'nothing parsed');
+    assert.equal(page.parts?.count, 10);
+    assert.equal(page.nextCursor, whole.nextCursor);
+    assert.equal(page.totalCount, whole.totalCount);
+    assert.deepEqual(page.parts.record(3), whole.records[3]);
+    assert.equal(asked?.recordsReadAs, JSON.stringify([1, 'id']));
+
+    // A task with an incremental field needs every record for its watermark: read whole.
+    const incremental = await readSourcePage(pools, read({ cursor: '2', incrementalField: 'id' }), { requestKey: 'page 2', lookUp: async () => earlier });
+    assert.equal(incremental.parts, undefined);
+    assert.equal(incremental.records.length, 10);
+    assert.equal(incremental.recognition?.recordsReadAs, null);
   });
 });

@@ -2,6 +2,7 @@
 // back-off and cancellation belong to Temporal (the activity is retried on retryable errors and
 // `signal` aborts the request), so nothing here loops or sleeps.
 import { SyncError } from '../errors';
+import { findRecordSpans } from './record-spans';
 import type {
   HttpJsonConfig,
   HttpJsonSecrets,
@@ -49,7 +50,30 @@ export interface SourceBody {
   requests: number;
   /** The page: the body parsed, its records found, the next cursor and the total worked out. */
   interpret(): SourcePage;
+  /**
+   * The page with its records left as bytes (see AnswerInParts); undefined where they cannot be
+   * told apart without parsing the whole body, which `interpret` then does.
+   */
+  inParts(): AnswerInParts | undefined;
 }
+
+/**
+ * A page whose records are told apart without being parsed: the rest of the body is parsed for the
+ * next cursor and the total, and each record is parsed only when asked for.
+ */
+export interface AnswerInParts {
+  count: number;
+  nextCursor: string | null;
+  totalCount: number | null;
+  /** Record `i`'s bytes, as the source sent them (a view of the body). */
+  bytesOf(i: number): Uint8Array;
+  /** Record `i` parsed, as `interpret` would have it. */
+  record(i: number): JsonObject;
+}
+
+/** Stands in the body for the records' list while the rest of it is parsed. */
+const RECORDS_MARK = 'syncline:records';
+const RECORDS_PLACEHOLDER = JSON.stringify([RECORDS_MARK]);
 
 /** Asks the source for a page and receives its answer, leaving the parsing to `interpret`. */
 export async function fetchSourceBody(args: FetchSourcePageArgs): Promise<SourceBody> {
@@ -80,8 +104,45 @@ export async function fetchSourceBody(args: FetchSourcePageArgs): Promise<Source
       const body = parseJson(utf8.decode(bytes), auth.redact(url));
       const records = extractRecords(body, entity.resultsPosition, auth.redact(url));
       const totalCount = readTotalCount(body, config.totalPath, response.headers);
-      const nextCursor = computeNextCursor({ pagination, cursor, pageSize, url, body, response, records, totalCount, auth });
+      const nextCursor = computeNextCursor({ pagination, cursor, pageSize, url, body, response, recordCount: records.length, totalCount, auth });
       return { records, nextCursor, totalCount, requests: fetched.requests };
+    },
+    inParts() {
+      // A path into a list could lead into the records, which the rest of the body does not hold.
+      const paths = [config.totalPath, 'cursorPath' in pagination ? pagination.cursorPath : undefined, 'nextPath' in pagination ? pagination.nextPath : undefined];
+      if (paths.some((path) => path !== undefined && splitPath(path).some((segment) => /^\d+$/.test(segment)))) return undefined;
+      const spans = findRecordSpans(bytes, entity.resultsPosition, DEFAULT_RESULTS_POSITIONS);
+      if (!spans) return undefined;
+      // The rest of the body, the list replaced: what it says besides the records, and proof that
+      // the list found is the one `interpret` finds.
+      let rest: unknown;
+      try {
+        rest = JSON.parse(utf8.decode(bytes.subarray(0, spans.listStart)) + RECORDS_PLACEHOLDER + utf8.decode(bytes.subarray(spans.listEnd)));
+      } catch {
+        return undefined;
+      }
+      const list = findRecordList(rest, entity.resultsPosition);
+      if (list?.length !== 1 || list[0] !== RECORDS_MARK) return undefined;
+      const count = spans.starts.length;
+      const totalCount = readTotalCount(rest, config.totalPath, response.headers);
+      const nextCursor = computeNextCursor({ pagination, cursor, pageSize, url, body: rest, response, recordCount: count, totalCount, auth });
+      const bytesOf = (i: number) => bytes.subarray(spans.starts[i], spans.ends[i]);
+      return {
+        count,
+        nextCursor,
+        totalCount,
+        bytesOf,
+        record(i) {
+          try {
+            return JSON.parse(utf8.decode(bytesOf(i))) as JsonObject;
+          } catch {
+            // Then the body is not JSON either (parseJson says so as for a whole page), or, should the
+            // scanner have split it wrong, the record is reported as it was found.
+            parseJson(utf8.decode(bytes), auth.redact(url));
+            throw new SourceError('SOURCE_BAD_RESPONSE', `Record ${i} of GET ${auth.redact(url)} could not be read apart from its page`, false);
+          }
+        },
+      };
     },
   };
 }
@@ -351,13 +412,21 @@ function parseJson(text: string, safeUrl: string): unknown {
   }
 }
 
-function extractRecords(body: unknown, resultsPosition: string | undefined, safeUrl: string): JsonObject[] {
-  let list: unknown;
+/** The records' list: at `resultsPosition`, or where it usually is; undefined when it is not there. */
+function findRecordList(body: unknown, resultsPosition: string | undefined): unknown[] | undefined {
   if (resultsPosition !== undefined) {
-    list = readPath(body, resultsPosition);
+    const list = readPath(body, resultsPosition);
+    return Array.isArray(list) ? list : undefined;
+  }
+  return DEFAULT_RESULTS_POSITIONS.map((key) => readPath(body, key)).find(Array.isArray) ?? (Array.isArray(body) ? body : undefined);
+}
+
+function extractRecords(body: unknown, resultsPosition: string | undefined, safeUrl: string): JsonObject[] {
+  const list = findRecordList(body, resultsPosition);
+  if (resultsPosition !== undefined) {
     // A missing list is an error, not an empty page: an empty page ends the import, and a
     // misconfigured path would otherwise look like a source with no records.
-    if (!Array.isArray(list)) {
+    if (list === undefined) {
       throw new SourceError(
         'SOURCE_BAD_RESPONSE',
         `Cannot find the list of records at "${resultsPosition}" in the response of GET ${safeUrl}`,
@@ -365,7 +434,6 @@ function extractRecords(body: unknown, resultsPosition: string | undefined, safe
       );
     }
   } else {
-    list = DEFAULT_RESULTS_POSITIONS.map((key) => readPath(body, key)).find(Array.isArray) ?? (Array.isArray(body) ? body : undefined);
     if (list === undefined) {
       throw new SourceError(
         'SOURCE_BAD_RESPONSE',
@@ -374,7 +442,7 @@ function extractRecords(body: unknown, resultsPosition: string | undefined, safe
       );
     }
   }
-  const records = list as unknown[];
+  const records = list!;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
@@ -403,29 +471,30 @@ interface NextCursorInput {
   url: URL;
   body: unknown;
   response: Response;
-  records: JsonObject[];
+  /** Records on the page. */
+  recordCount: number;
   totalCount: number | null;
   auth: PreparedAuth;
 }
 
 function computeNextCursor(input: NextCursorInput): string | null {
-  const { pagination, cursor, pageSize, records, totalCount } = input;
+  const { pagination, cursor, pageSize, recordCount, totalCount } = input;
   switch (pagination.type) {
     case 'page': {
-      if (records.length === 0) return null;
+      if (recordCount === 0) return null;
       const { startPage } = pageSettings(pagination);
       const page = cursor === null ? startPage : parseIntegerCursor(cursor);
-      const throughThisPage = (page - startPage) * pageSize + records.length;
+      const throughThisPage = (page - startPage) * pageSize + recordCount;
       // The page arithmetic holds only if the source honours pageSize. A full page proves it;
       // a short page must land exactly on the total. A source that caps the page size below ours
       // fails both, and is then read until an empty page rather than stopped early.
       const complete =
-        totalCount !== null && (records.length === pageSize ? throughThisPage >= totalCount : throughThisPage === totalCount);
+        totalCount !== null && (recordCount === pageSize ? throughThisPage >= totalCount : throughThisPage === totalCount);
       return complete ? null : String(page + 1);
     }
     case 'offset': {
-      if (records.length === 0) return null;
-      const next = (cursor === null ? 0 : parseIntegerCursor(cursor)) + records.length;
+      if (recordCount === 0) return null;
+      const next = (cursor === null ? 0 : parseIntegerCursor(cursor)) + recordCount;
       return totalCount !== null && next >= totalCount ? null : String(next);
     }
     case 'cursor': {

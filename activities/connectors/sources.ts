@@ -5,7 +5,7 @@ import { SyncError } from '../errors';
 import { sha256Hex } from '../hashing';
 import type { Connection } from '../task-context';
 import { readFilePage, type FileConfig } from './file';
-import { fetchSourceBody } from './http-json-source';
+import { fetchSourceBody, type AnswerInParts } from './http-json-source';
 import type { ConnectionPools, PostgresConnectionConfig } from './postgres-destination';
 import { readPostgresPage } from './postgres-source';
 import type { HttpJsonConfig, HttpJsonSecrets, JsonObject, SourcePage } from './types';
@@ -33,6 +33,17 @@ export interface SourceReadResult extends SourcePage {
    * parsed), and this stands for them.
    */
   recognised?: RecognisedPage;
+  /**
+   * The answer's records as bytes, where they can be told apart without parsing (HTTP JSON, a task
+   * without an incremental field): their digests are remembered with the answer, so that the next
+   * import of the page knows each record whose bytes have not changed.
+   */
+  parts?: AnswerInParts;
+  /**
+   * Set when the answer is new but the one remembered at the page's place can be compared with it
+   * record by record: `records` is then empty (nothing was parsed), and `parts` holds them.
+   */
+  earlier?: RememberedAnswer;
 }
 
 /** Where a page was asked for, and what its answer was. */
@@ -41,6 +52,12 @@ export interface PageRecognition {
   requestKey: string;
   /** The answer: its body's bytes and all else that decides what they read as (SHA-256, hex). */
   digest: string;
+  /**
+   * All besides a record's bytes that decides what it reads as (its id field, the version of the
+   * hashing); null when records are not compared one by one (a task with an incremental field,
+   * whose watermark needs every record parsed).
+   */
+  recordsReadAs: string | null;
 }
 
 export interface KnownPage {
@@ -50,6 +67,16 @@ export interface KnownPage {
   nextCursor: string | null;
   totalCount: number | null;
   watermark: string | null;
+}
+
+/** The answer remembered at a page's place. */
+export interface RememberedAnswer extends KnownPage {
+  digest: string;
+  /**
+   * Each record's bytes' SHA-256, 32 bytes each in the records' order, when they were remembered
+   * under the same `recordsReadAs` and the answer is not the same (null otherwise).
+   */
+  recordDigests: Buffer | null;
 }
 
 export interface RecognisedPage extends KnownPage {
@@ -66,8 +93,11 @@ export interface RecognisePage {
    * page (the import's page number, say, rather than a cursor a source may mint afresh each time).
    */
   requestKey: string;
-  /** The answer as remembered at that place with that digest; undefined when it is new. */
-  lookUp(recognition: PageRecognition): Promise<KnownPage | undefined>;
+  /**
+   * The answer remembered at that place: the same one (its digest), or another whose records can
+   * be compared (see `recordsReadAs`); undefined when there is none.
+   */
+  lookUp(recognition: PageRecognition): Promise<RememberedAnswer | undefined>;
 }
 
 /**
@@ -96,9 +126,10 @@ export async function readSourcePage(pools: ConnectionPools, read: SourceRead, r
         pageSize: read.pageSize,
         ...(read.signal ? { signal: read.signal } : {}),
       });
-      const recognition = recognise ? { requestKey: recognise.requestKey, digest: await digestOf(read, body.bytes, body.interpretedBy) } : undefined;
+      const recordsReadAs = read.incrementalField ? null : JSON.stringify([RECOGNITION_VERSION, read.idField]);
+      const recognition = recognise ? { requestKey: recognise.requestKey, digest: await digestOf(read, body.bytes, body.interpretedBy), recordsReadAs } : undefined;
       const known = recognise && recognition ? await recognise.lookUp(recognition) : undefined;
-      if (recognition && known) {
+      if (recognition && known?.digest === recognition.digest) {
         let answer: typeof body | undefined = body;
         let records: JsonObject[] | undefined;
         const recognised: RecognisedPage = {
@@ -114,9 +145,14 @@ export async function readSourcePage(pools: ConnectionPools, read: SourceRead, r
         };
         return { records: [], nextCursor: known.nextCursor, totalCount: known.totalCount, requests: body.requests, watermark: known.watermark, recognition, recognised };
       }
+      // Only records that may be compared with a remembered answer's are found by their bytes.
+      const parts = recognition && recordsReadAs !== null ? body.inParts() : undefined;
+      if (recognition && parts && known?.recordDigests) {
+        return { records: [], nextCursor: parts.nextCursor, totalCount: parts.totalCount, requests: body.requests, watermark: null, recognition, parts, earlier: known };
+      }
       const page = body.interpret();
       const watermark = read.incrementalField ? maxWatermark(page.records, read.incrementalField) : null;
-      return { ...page, watermark, ...(recognition ? { recognition } : {}) };
+      return { ...page, watermark, ...(recognition ? { recognition } : {}), ...(parts?.count === page.records.length ? { parts } : {}) };
     }
     case 'postgres': {
       const config = source.config as unknown as PostgresConnectionConfig;

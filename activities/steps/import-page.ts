@@ -3,13 +3,14 @@
 // next steps. A dry run stages every object itself and leaves the connector space untouched.
 import { Context } from '@temporalio/activity';
 import type { Fragment, Sql, Tx } from '../../db/client';
-import { laterWatermark, readSourcePage, type KnownPage, type PageRecognition, type RecognisedPage, type SourceReadResult } from '../connectors/sources';
+import { laterWatermark, readSourcePage, type PageRecognition, type RecognisedPage, type RememberedAnswer, type SourceReadResult } from '../connectors/sources';
+import type { AnswerInParts } from '../connectors/http-json-source';
 import type { Prefetcher } from '../connectors/prefetch';
 import type { JsonObject } from '../connectors/types';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
 import { SyncError } from '../errors';
-import { hashObject } from '../hashing';
+import { hashObject, sha256Bytes } from '../hashing';
 import { mapRecords, type MappedRecord } from '../map-records';
 import { analyzeAsTablesGrow, IMPORT_TABLES, tablesDoubled } from '../statistics';
 import { actionByContract, settledContract } from './contract-rules';
@@ -71,6 +72,11 @@ export interface ImportPageResult {
   pages?: number;
   /** Of those, pages whose answer was recognised as one read before, and neither parsed nor hashed. */
   recognised?: number;
+  /**
+   * Records fetched whose id and hash were known from an answer read before (on a recognised page,
+   * or byte for byte the same at the page's place), without parsing or hashing them.
+   */
+  recordsRecognised?: number;
 }
 
 /** Pages one import that synchronises them does at most. */
@@ -85,7 +91,11 @@ export interface HashedPage {
   /** Records the source answered with (`page.records` is empty when the answer was recognised). */
   fetched: number;
   /** A new answer, to be remembered with the page's ids and hashes (see rememberAnswer). */
-  remember?: PageRecognition;
+  remember?: PageRecognition & { recordDigests?: Buffer };
+  /** Of the records fetched, those whose id and hash were known without parsing them. */
+  recordsRecognised: number;
+  /** Lets go of the source's answer, once the page has written what it needed of its records. */
+  releaseAnswer?: () => void;
   /** The page's objects with their ids and hashes; ids that appear twice are left out. */
   rows: { external_id: string; hash: string; data: JsonObject }[];
   /** Every id on the page, with how often it appears. */
@@ -132,6 +142,7 @@ export async function importPage(
     ...outcome,
     rejected: fetched - outcome.staged,
     recognised: page.recognised ? 1 : 0,
+    recordsRecognised: hashed.recordsRecognised,
     nextCursor: page.nextCursor,
     totalCount: page.totalCount,
     requests: page.requests,
@@ -263,6 +274,7 @@ function addPages(a: ImportPageResult, b: ImportPageResult): ImportPageResult {
     synchronised: add(a.synchronised, b.synchronised),
     millis: add(a.millis, b.millis),
     recognised: (a.recognised ?? 0) + (b.recognised ?? 0),
+    recordsRecognised: (a.recordsRecognised ?? 0) + (b.recordsRecognised ?? 0),
   };
 }
 
@@ -377,38 +389,144 @@ async function readAndHash(
     onRead?.(page.nextCursor);
     return recognisedPage(sql, ctx, page, page.recognised);
   }
+  if (page.parts && page.earlier) {
+    onRead?.(page.nextCursor);
+    return partlyRecognisedPage(sql, ctx, page, page.parts, page.earlier);
+  }
   const ids = page.records.map((record) => recordId(record, ctx.idField));
   const seen = new Map<string, number>();
   for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
   onRead?.(page.nextCursor);
+  const { parts } = page;
+  const recordDigests = parts ? Buffer.allocUnsafe(page.records.length * HASH_BYTES) : undefined;
   const rows: HashedPage['rows'] = [];
   for (let i = 0; i < page.records.length; i++) {
     // Hashed in slices, giving way between them: the import of the page before this one (read
     // ahead) is meanwhile waiting for its database answers on the same thread.
     if (i > 0 && i % HASH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (parts) sha256Bytes(parts.bytesOf(i)).copy(recordDigests!, i * HASH_BYTES);
     if (seen.get(ids[i]!)! > 1) continue;
     const record = page.records[i]!;
     rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
   }
+  return hashedPage(page, page.records.length, rows, seen, 0, recordDigests);
+}
+
+/**
+ * The page as the import writes it: its ids counted, duplicates listed, and the answer to remember
+ * (not one with ids twice: its rows leave them out, and it is rare).
+ */
+function hashedPage(page: SourceReadResult, fetched: number, rows: HashedPage['rows'], seen: Map<string, number>, recordsRecognised: number, recordDigests?: Buffer): HashedPage {
   // Not [...seen]: that is a pair array per object of the page, for the few ids seen twice.
   const duplicates: [string, number][] = [];
   seen.forEach((count, id) => {
     if (count > 1) duplicates.push([id, count]);
   });
-  // A page with ids twice is not remembered: its rows leave them out, and it is rare.
-  const remember = page.recognition && duplicates.length === 0 ? page.recognition : undefined;
-  return { page, fetched: page.records.length, rows, ids: seen, duplicates, ...(remember ? { remember } : {}) };
+  const remember = page.recognition && duplicates.length === 0 ? { ...page.recognition, ...(recordDigests ? { recordDigests } : {}) } : undefined;
+  return { page, fetched, rows, ids: seen, duplicates, recordsRecognised, ...(remember ? { remember } : {}) };
 }
 
-/** The answer as it was remembered, if it was: its ids and hashes, and what followed from them. */
-async function knownAnswer(sql: Sql, sourceId: number, { requestKey, digest }: PageRecognition): Promise<KnownPage | undefined> {
-  const [row] = await sql<{ fetched: number; external_ids: string[]; hashes: string; next_cursor: string | null; total_count: number | null; watermark: string | null }[]>`
-    select fetched, external_ids, encode(hashes, 'hex') as hashes, next_cursor, total_count::float8 as total_count, watermark
-    from source_pages where connected_system_id = ${sourceId} and request_key = ${requestKey} and digest = ${digest}`;
+/**
+ * A new answer read against the one remembered at its place: a record whose bytes are those of a
+ * remembered record (at the same place on the page or another) takes that record's id and hash and
+ * is parsed only when asked for, like a recognised page's; the others are parsed and hashed. A
+ * delta's pages, a few records changed on each, are read so for little more than their digests.
+ */
+async function partlyRecognisedPage(sql: Sql, ctx: TaskContext, page: SourceReadResult, parts: AnswerInParts, earlier: RememberedAnswer): Promise<HashedPage> {
+  const earlierDigests = earlier.recordDigests!;
+  let earlierIndex: Map<number, number> | undefined;
+  const recordDigests = Buffer.allocUnsafe(parts.count * HASH_BYTES);
+  const ids = new Array<string>(parts.count);
+  const hashes = new Array<string>(parts.count);
+  const records = new Array<JsonObject | undefined>(parts.count);
+  let recordsRecognised = 0;
+  for (let i = 0; i < parts.count; i++) {
+    if (i > 0 && i % HASH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const at = i * HASH_BYTES;
+    sha256Bytes(parts.bytesOf(i)).copy(recordDigests, at);
+    let known = i < earlier.fetched && recordDigests.compare(earlierDigests, at, at + HASH_BYTES, at, at + HASH_BYTES) === 0 ? i : -1;
+    if (known < 0) {
+      // Not where it was: perhaps moved (a record added or removed before it), or changed.
+      earlierIndex ??= digestIndex(earlierDigests, earlier.fetched);
+      const j = earlierIndex.get(digestKey(recordDigests, at)) ?? -1;
+      if (j >= 0 && recordDigests.compare(earlierDigests, j * HASH_BYTES, (j + 1) * HASH_BYTES, at, at + HASH_BYTES) === 0) known = j;
+    }
+    if (known >= 0) {
+      ids[i] = earlier.externalIds[known]!;
+      hashes[i] = earlier.hashes[known]!;
+      recordsRecognised++;
+    } else {
+      const record = parts.record(i);
+      records[i] = record;
+      ids[i] = recordId(record, ctx.idField);
+      hashes[i] = hashObject(record);
+    }
+  }
+  const seen = new Map<string, number>();
+  for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  let answer: AnswerInParts | undefined = parts;
+  const recordAt = (i: number): JsonObject => {
+    if (!answer) throw new Error('A page was asked for a record after letting go of its answer');
+    return checkedRecord(sql, ctx, page, answer.record(i), ids[i]!, hashes[i]!);
+  };
+  const rows: HashedPage['rows'] = [];
+  for (let i = 0; i < parts.count; i++) {
+    if (seen.get(ids[i]!)! > 1) continue;
+    const record = records[i];
+    rows.push(record ? { external_id: ids[i]!, hash: hashes[i]!, data: record } : new RecognisedRow(ids[i]!, hashes[i]!, i, recordAt));
+  }
+  const releaseAnswer = () => {
+    answer = undefined;
+    page.parts = undefined;
+  };
+  return { ...hashedPage(page, parts.count, rows, seen, recordsRecognised, recordDigests), releaseAnswer };
+}
+
+/**
+ * Where each of a remembered answer's record digests is, by its first bits (numbers are cheaper
+ * keys than strings of 32 bytes); a key two digests share points at neither, and what it points at
+ * is compared whole.
+ */
+function digestIndex(digests: Buffer, count: number): Map<number, number> {
+  const index = new Map<number, number>();
+  for (let j = 0; j < count; j++) {
+    const key = digestKey(digests, j * HASH_BYTES);
+    index.set(key, index.has(key) ? -1 : j);
+  }
+  return index;
+}
+
+/** A digest's first 30 bits: a small integer, which V8 keeps unboxed. */
+function digestKey(digests: Buffer, at: number): number {
+  return digests.readUInt32LE(at) & 0x3fffffff;
+}
+
+/**
+ * The answer remembered at the page's place, if there is one: the same answer (by its digest), or
+ * another whose records' digests were remembered under the same `recordsReadAs` (see
+ * partlyRecognisedPage); its ids and hashes, and what followed from them.
+ */
+async function knownAnswer(sql: Sql, sourceId: number, { requestKey, digest, recordsReadAs }: PageRecognition): Promise<RememberedAnswer | undefined> {
+  const [row] = await sql<{ digest: string; fetched: number; external_ids: string[]; hashes: string; record_digests: Buffer | null; next_cursor: string | null; total_count: number | null; watermark: string | null }[]>`
+    select digest, fetched, external_ids, encode(hashes, 'hex') as hashes, case when digest = ${digest} then null else record_digests end as record_digests,
+      next_cursor, total_count::float8 as total_count, watermark
+    from source_pages
+    where connected_system_id = ${sourceId} and request_key = ${requestKey}
+      and (digest = ${digest} or (records_read_as = ${recordsReadAs} and record_digests is not null))`;
   if (!row || row.external_ids.length !== row.fetched || row.hashes.length !== row.fetched * HASH_HEX_LENGTH) return undefined;
+  if (row.digest !== digest && row.record_digests?.length !== row.fetched * HASH_BYTES) return undefined;
   const hashes = new Array<string>(row.fetched);
   for (let i = 0; i < row.fetched; i++) hashes[i] = row.hashes.slice(i * HASH_HEX_LENGTH, (i + 1) * HASH_HEX_LENGTH);
-  return { fetched: row.fetched, externalIds: row.external_ids, hashes, nextCursor: row.next_cursor, totalCount: row.total_count, watermark: row.watermark };
+  return {
+    digest: row.digest,
+    fetched: row.fetched,
+    externalIds: row.external_ids,
+    hashes,
+    recordDigests: row.record_digests,
+    nextCursor: row.next_cursor,
+    totalCount: row.total_count,
+    watermark: row.watermark,
+  };
 }
 
 /** Bytes of a record's hash (hashObject's SHA-256), and its hex characters. */
@@ -427,16 +545,23 @@ function recognisedPage(sql: Sql, ctx: TaskContext, page: SourceReadResult, know
   for (const id of known.externalIds) ids.set(id, 1);
   const recordAt = (i: number): JsonObject => {
     const records = known.records();
-    const record = records[i];
-    const id = known.externalIds[i]!;
-    if (records.length !== known.fetched || record === undefined || recordId(record, ctx.idField) !== id || hashObject(record) !== known.hashes[i]) {
-      void sql`delete from source_pages where connected_system_id = ${ctx.source.id} and request_key = ${page.recognition!.requestKey}`.catch(() => undefined);
-      throw new SyncError('SOURCE_PAGE_MISMATCH', `The answer recognised for a page of ${ctx.spaceEntity} does not hold what was remembered of it (object ${id}); it is forgotten and read again`, true);
-    }
-    return record;
+    if (records.length !== known.fetched) forgetAnswer(sql, ctx, page, known.externalIds[i]!);
+    return checkedRecord(sql, ctx, page, records[i], known.externalIds[i]!, known.hashes[i]!);
   };
   const rows = known.externalIds.map((id, i) => new RecognisedRow(id, known.hashes[i]!, i, recordAt));
-  return { page, fetched: known.fetched, rows, ids, duplicates: [] };
+  return { page, fetched: known.fetched, rows, ids, duplicates: [], recordsRecognised: known.fetched, releaseAnswer: () => known.release() };
+}
+
+/** A record parsed from a recognised answer, checked against what was remembered of it (see forgetAnswer). */
+function checkedRecord(sql: Sql, ctx: TaskContext, page: SourceReadResult, record: JsonObject | undefined, id: string, hash: string): JsonObject {
+  if (record === undefined || recordId(record, ctx.idField) !== id || hashObject(record) !== hash) forgetAnswer(sql, ctx, page, id);
+  return record;
+}
+
+/** A remembered answer that does not hold what its page parses to is forgotten, and the page fails, to be read afresh by its retry. */
+function forgetAnswer(sql: Sql, ctx: TaskContext, page: SourceReadResult, id: string): never {
+  void sql`delete from source_pages where connected_system_id = ${ctx.source.id} and request_key = ${page.recognition!.requestKey}`.catch(() => undefined);
+  throw new SyncError('SOURCE_PAGE_MISMATCH', `The answer recognised for a page of ${ctx.spaceEntity} does not hold what was remembered of it (object ${id}); it is forgotten and read again`, true);
 }
 
 /** A row of a recognised page: its id and hash as remembered, its data parsed when first asked for. */
@@ -486,13 +611,15 @@ export function rememberAnswer(sql: Sql | Tx, ctx: TaskContext, page: HashedPage
   const { remember } = page;
   if (!remember) return sql``;
   const { nextCursor, totalCount, watermark } = page.page;
+  const recordDigests = remember.recordDigests ?? null;
   return sql`, remembered as (
-    insert into source_pages (connected_system_id, request_key, digest, fetched, external_ids, hashes, next_cursor, total_count, watermark)
+    insert into source_pages (connected_system_id, request_key, digest, fetched, external_ids, hashes, record_digests, records_read_as, next_cursor, total_count, watermark)
     select ${ctx.source.id}, ${remember.requestKey}, ${remember.digest}, ${page.fetched}, p.ids, p.hashes,
-      ${nextCursor}, ${totalCount}, ${watermark}
+      ${recordDigests}::bytea, ${recordDigests ? remember.recordsReadAs : null}, ${nextCursor}, ${totalCount}, ${watermark}
     from params p
     on conflict (connected_system_id, request_key) do update
       set digest = excluded.digest, fetched = excluded.fetched, external_ids = excluded.external_ids, hashes = excluded.hashes,
+          record_digests = excluded.record_digests, records_read_as = excluded.records_read_as,
           next_cursor = excluded.next_cursor, total_count = excluded.total_count, watermark = excluded.watermark, updated_at = now()
       where source_pages.digest is distinct from excluded.digest)`;
 }

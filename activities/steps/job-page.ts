@@ -157,6 +157,7 @@ export async function synchroniseImportedPage(
       },
       millis: Object.fromEntries(Object.entries(millis).map(([k, v]) => [k, Math.round(v)])),
       recognised: page.recognised ? 1 : 0,
+      recordsRecognised: hashed.recordsRecognised,
     };
   };
   if (rows.length === 0) return outcomeOf([], 0);
@@ -264,7 +265,7 @@ const RELEASED: JsonObject = Object.freeze({}) as JsonObject;
 /** Lets go of a page's written objects: its counts, keys, hashes and actions stay. */
 function releaseWrittenObjects(hashed: HashedPage, spaceRows: SpaceRow[], pageRows: PageRow[]): void {
   hashed.page.records.fill(RELEASED);
-  hashed.page.recognised?.release();
+  hashed.releaseAnswer?.();
   for (const row of hashed.rows) row.data = RELEASED;
   for (const row of spaceRows) row.data = null;
   for (const row of pageRows) row.mapped = null;
