@@ -58,6 +58,8 @@ interface RunFigures {
   sourceRequests: number;
   /** Source pages whose answer the imports recognised as one read before (neither parsed nor hashed). */
   pagesRecognised: number;
+  /** Records whose id and hash the imports knew from an answer read before, without parsing them. */
+  recordsRecognised: number;
   /** CPU seconds each process used during the run (2 cores give 2 CPU seconds per second). */
   cpuSeconds: Record<string, number>;
   state: string;
@@ -196,6 +198,7 @@ async function benchAt(
         largestPayloadBytes: history.largestPayload,
         sourceRequests: requestsBefore() - before,
         pagesRecognised: history.pagesRecognised,
+        recordsRecognised: history.recordsRecognised,
         cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, round(v - cpuBefore[k as keyof typeof cpuBefore])])),
         state: run.state,
         counts: {
@@ -286,6 +289,7 @@ function emptyFigures(scenario: Scenario, records: number): RunFigures {
     largestPayloadBytes: 0,
     sourceRequests: 0,
     pagesRecognised: 0,
+    recordsRecognised: 0,
     cpuSeconds: {},
     state: '',
     counts: {},
@@ -335,10 +339,10 @@ async function verifyDestination(stack: BenchStack, table: string, records: numb
 }
 
 /** What a completed activity returned (undefined for one without a result: bookkeeping). */
-function activityResult(result: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined): { millis?: Record<string, number>; recognised?: number } | undefined {
+function activityResult(result: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined): { millis?: Record<string, number>; recognised?: number; recordsRecognised?: number } | undefined {
   const data = result?.payloads?.[0]?.data;
   if (!data || data.length === 0) return undefined;
-  return (JSON.parse(Buffer.from(data).toString('utf8')) ?? undefined) as { millis?: Record<string, number>; recognised?: number } | undefined;
+  return (JSON.parse(Buffer.from(data).toString('utf8')) ?? undefined) as { millis?: Record<string, number>; recognised?: number; recordsRecognised?: number } | undefined;
 }
 
 /** An activity that runs several steps (synchronisePage, a job page's importPage) reports each one's time: their shares of it. */
@@ -356,6 +360,7 @@ async function historyFigures(client: Client, run: { workflowId: string; tempora
   const ms = (t: any) => Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
   const intervals: [number, number][] = [];
   let pagesRecognised = 0;
+  let recordsRecognised = 0;
   for (const history of histories) {
     const typeOf = new Map<string, string>();
     const startedAt = new Map<string, number>();
@@ -374,6 +379,7 @@ async function historyFigures(client: Client, run: { workflowId: string; tempora
         // synchronisePage, and an importPage that ran every step of its page, report their steps' times.
         const result = activityResult(ev.activityTaskCompletedEventAttributes?.result);
         pagesRecognised += typeof result?.recognised === 'number' ? result.recognised : 0;
+        recordsRecognised += typeof result?.recordsRecognised === 'number' ? result.recordsRecognised : 0;
         const split = stepShares(result);
         if (split) for (const [name, share] of Object.entries(split)) activitySeconds[name] = (activitySeconds[name] ?? 0) + seconds * share;
         else activitySeconds[step] = (activitySeconds[step] ?? 0) + seconds;
@@ -387,6 +393,7 @@ async function historyFigures(client: Client, run: { workflowId: string; tempora
     activitySeconds,
     busySeconds: coveredMillis(intervals) / 1000,
     pagesRecognised,
+    recordsRecognised,
   };
 }
 
@@ -403,7 +410,7 @@ function coveredMillis(intervals: [number, number][]): number {
 }
 
 function printTable(rows: RunFigures[]): void {
-  const header = ['scenario', 'records', 'seconds', 'rec/s', 'vs raw-copy', 'import', 'map', 'diff', 'upsert', 'export', 'other acts', 'temporal overhead', 'worker peak RSS', 'executions', 'max events', 'max payload', 'source requests (pages recognised)', 'CPU s: worker / PostgreSQL / Temporal / bench'];
+  const header = ['scenario', 'records', 'seconds', 'rec/s', 'vs raw-copy', 'import', 'map', 'diff', 'upsert', 'export', 'other acts', 'temporal overhead', 'worker peak RSS', 'executions', 'max events', 'max payload', 'source requests (pages recognised; records known)', 'CPU s: worker / PostgreSQL / Temporal / bench'];
   const lines = rows.map((r) => [
     r.scenario,
     thousands(r.records),
@@ -416,7 +423,7 @@ function printTable(rows: RunFigures[]): void {
     r.executions ? String(r.executions) : '',
     r.maxHistoryEvents ? String(r.maxHistoryEvents) : '',
     r.largestPayloadBytes ? `${r.largestPayloadBytes} B` : '',
-    r.scenario.includes('http') || r.scenario === 'delta-1pct' || r.scenario === 'unchanged' ? `${r.sourceRequests} (${r.pagesRecognised})` : '',
+    r.scenario.includes('http') || r.scenario === 'delta-1pct' || r.scenario === 'unchanged' ? `${r.sourceRequests} (${r.pagesRecognised}; ${r.recordsRecognised.toLocaleString('en-US')})` : '',
     r.cpuSeconds.worker === undefined ? '' : ['worker', 'postgres', 'temporal', 'bench'].map((k) => r.cpuSeconds[k]!.toFixed(1)).join(' / '),
   ]);
   console.log(markdownTable(header, lines));
