@@ -422,27 +422,16 @@ function findRecordList(body: unknown, resultsPosition: string | undefined): unk
 }
 
 function extractRecords(body: unknown, resultsPosition: string | undefined, safeUrl: string): JsonObject[] {
-  const list = findRecordList(body, resultsPosition);
-  if (resultsPosition !== undefined) {
-    // A missing list is an error, not an empty page: an empty page ends the import, and a
-    // misconfigured path would otherwise look like a source with no records.
-    if (list === undefined) {
-      throw new SourceError(
-        'SOURCE_BAD_RESPONSE',
-        `Cannot find the list of records at "${resultsPosition}" in the response of GET ${safeUrl}`,
-        false,
-      );
-    }
-  } else {
-    if (list === undefined) {
-      throw new SourceError(
-        'SOURCE_BAD_RESPONSE',
-        `Cannot find the list of records in the response of GET ${safeUrl}: no ${DEFAULT_RESULTS_POSITIONS.join('/')} list and the body is not a list; set resultsPosition`,
-        false,
-      );
-    }
+  const records = findRecordList(body, resultsPosition);
+  // A missing list is an error, not an empty page: an empty page ends the import, and a
+  // misconfigured path would otherwise look like a source with no records.
+  if (records === undefined) {
+    const message =
+      resultsPosition !== undefined
+        ? `Cannot find the list of records at "${resultsPosition}" in the response of GET ${safeUrl}`
+        : `Cannot find the list of records in the response of GET ${safeUrl}: no ${DEFAULT_RESULTS_POSITIONS.join('/')} list and the body is not a list; set resultsPosition`;
+    throw new SourceError('SOURCE_BAD_RESPONSE', message, false);
   }
-  const records = list!;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {

@@ -409,6 +409,8 @@ async function readAndHash(
     const record = page.records[i]!;
     rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
   }
+  // Digested, the answer's bytes are not needed again: the page's records stand for them.
+  page.parts = undefined;
   return hashedPage(page, page.records.length, rows, seen, 0, recordDigests);
 }
 
