@@ -63,7 +63,17 @@ export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[
     onFailure = reject;
     stream.on('finish', resolve);
     let at = 0;
+    // A row that cannot be encoded (its `line` threw) fails the COPY: the stream is destroyed,
+    // which sends the server CopyFail, instead of the error escaping from a 'drain' listener.
     const pump = () => {
+      try {
+        encodeRows();
+      } catch (err) {
+        reject(err);
+        stream.destroy(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    const encodeRows = () => {
       while (at < rows.length) {
         // A new buffer each time: the stream holds on to a chunk it has not sent yet. It is sized
         // by its first row, for the rows left (a COPY of a few rows takes no megabyte), and holds

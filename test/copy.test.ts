@@ -97,3 +97,26 @@ test('a statement trigger that refuses the COPY at its start rejects with the tr
     await database.sql.unsafe('drop trigger refuse_copy on copied; drop function refuse_copy();');
   }
 });
+
+test('a row that cannot be encoded, first or deep in a long COPY, fails it with that error and leaves nothing behind', async () => {
+  for (const failAt of [0, 80_000]) {
+    const rows = rowsOf(100_000, 400_000);
+    const encode = (r: { id: string; note: string | null; doc: string }) => {
+      // Past the first chunks of a long COPY, the encoding runs from the stream's 'drain' event.
+      if (r.id === String(400_000 + failAt)) throw new Error(`cannot encode row ${r.id}`);
+      return line(r);
+    };
+    await assert.rejects(
+      database.sql.begin(async (tx) => {
+        await copyRows(tx, 'copied', ['id', 'note', 'doc'], rows, encode);
+      }),
+      new RegExp(`cannot encode row ${400_000 + failAt}`),
+    );
+    const [count] = await database.sql<{ n: number }[]>`select count(*)::int as n from copied where id like '4_____'`;
+    assert.equal(count!.n, 0, 'nothing of the failed COPY stays');
+    assert.equal(await connectionsInTransaction(), 0);
+  }
+  await copyInTransaction(rowsOf(2, 500_000));
+  const [count] = await database.sql<{ n: number }[]>`select count(*)::int as n from copied where id in ('500000', '500001')`;
+  assert.equal(count!.n, 2, 'the next COPY works');
+});

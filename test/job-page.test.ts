@@ -349,7 +349,7 @@ describe('a job page in one activity', () => {
     const [system] = await sql()<{ id: number }[]>`select source_connection_id as id from jobs where id = ${job.jobId}`;
     const ctx = { source: { id: system!.id }, spaceEntity: '/records' } as unknown as TaskContext;
     const page = { runId: '00000000-0000-4000-8000-000000000001', taskId: job.taskId, pageNo: 0 };
-    const row = (id: string, name: string) => ({ external_id: id, origin_hash: `hash-${name}`, space: 'create' as const, data: JSON.stringify({ id, name }) });
+    const row = (id: string, name: string) => ({ external_id: id, origin_hash: `hash-${name}`, space: 'create' as const, data: { id, name } });
     assert.equal(await writeConnectorSpace(sql(), ctx, page, [row('a', 'first'), row('b', 'first')]), 'copied');
     // Both were created since the look-up; 'c' is new.
     assert.equal(await writeConnectorSpace(sql(), ctx, page, [row('a', 'second'), row('b', 'first'), row('c', 'first')]), 'merged');
