@@ -65,9 +65,8 @@ export async function recordedPageResult(sql: Sql, page: PageRef): Promise<Impor
 
 /** An object of the page that is not settled, with what the connector space and its contract hold. */
 export interface UnsettledObject {
-  /** Its place on the page's rows, from 1. */
+  /** Its place on the page's rows, from 1 (its key is the row's: the look-up does not send it back). */
   n: number;
-  external_id: string;
   space_hash: string | null;
   space_deleted: boolean | null;
   has_contract: boolean | null;
@@ -335,7 +334,7 @@ async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, p
       select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, p.ids from params p
       on conflict (run_id, task_id, page_no) do update set external_ids = excluded.external_ids
     )${rememberAnswer(sql, ctx, page)}
-    select i.n::int as n, i.external_id, s.space_hash, s.space_deleted, k.has_contract, k.target_id, k.target_hash
+    select i.n::int as n, s.space_hash, s.space_deleted, k.has_contract, k.target_id, k.target_hash
     from input i
     left join lateral (
       select c.hash as space_hash, c.deleted_at is not null as space_deleted from connector_space_objects c
