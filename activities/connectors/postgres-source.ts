@@ -174,15 +174,25 @@ export async function readPostgresPage(args: ReadPostgresPageArgs): Promise<Post
       if (cursor !== null) where.push(`${id} > ${param(cursor.after)}`);
 
       // One row more than the page tells whether another page follows, sparing an empty last page.
-      const rows = await tx.unsafe<{ r: string; k: string }[]>(
-        `select row_to_json(t)::text as r, ${id}::text as k from ${relation} t where ${where.join(' and ')} order by ${id} limit ${pageSize + 1}`,
-        params,
-      );
-      const more = rows.length > pageSize;
-      const page = more ? rows.slice(0, pageSize) : rows;
-      const records = page.map((row) => JSON.parse(row.r) as JsonObject);
-      const last = page[page.length - 1];
-      const nextCursor = more && last ? encodeCursor({ after: last.k, upTo: inc === null ? null : upTo }) : null;
+      // Each row is parsed as it arrives rather than once the page's rows are all in: its text
+      // then dies young instead of being held (and moved to the old generation) with the others.
+      const records: JsonObject[] = [];
+      let lastKey: string | undefined;
+      let more = false;
+      await tx
+        .unsafe<{ r: string; k: string }[]>(
+          `select row_to_json(t)::text as r, ${id}::text as k from ${relation} t where ${where.join(' and ')} order by ${id} limit ${pageSize + 1}`,
+          params,
+        )
+        .forEach((row) => {
+          if (records.length === pageSize) {
+            more = true;
+            return;
+          }
+          records.push(JSON.parse(row.r) as JsonObject);
+          lastKey = row.k;
+        });
+      const nextCursor = more && lastKey !== undefined ? encodeCursor({ after: lastKey, upTo: inc === null ? null : upTo }) : null;
       return { records, nextCursor, totalCount, requests: 1, watermark: inc === null ? null : (upTo ?? since) };
     });
   } catch (err) {
