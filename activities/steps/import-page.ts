@@ -189,17 +189,21 @@ async function importJobPages(sql: Sql, pools: ConnectionPools, logs: RunLogWrit
   // an object with one of them is not looked up ahead.
   const writing = new Set<HashedPage>();
   const lookUp = lookUpAhead(sql, ctx, () => writing);
-  const start = (page: ImportPageArgs, before: PageUnderWay | undefined): PageUnderWay => {
+  const start = (page: ImportPageArgs, pageBefore: PageUnderWay | undefined): PageUnderWay => {
     let reachRecording!: () => void;
     const recordingLeft = new Promise<void>((resolve) => (reachRecording = resolve));
     // Read while the page before still writes, it holds one page fewer ahead: as many pages as
     // before are in memory at once.
-    const read = readImportPage(sql, pools, logs, ctx, page, prefetcher, lookUp, before && !before.ended ? 1 : 2);
+    const read = readImportPage(sql, pools, logs, ctx, page, prefetcher, lookUp, pageBefore && !pageBefore.ended ? 1 : 2);
+    // Held only until this page may start: kept for its whole life, a page would keep the one
+    // before it (and what that page read) until it ends itself.
+    let before = pageBefore;
     const done = read.then(async (hashed) => {
       // An object on both pages is looked up once the page before has committed it; and a page
       // that analyzes tables as it ends (see analyzeAsTablesGrow) must not meet the uncommitted
       // rows of the page before. (A page starts once the page before has been read.)
       if (before && (sharesObjects(await before.read, hashed) || tablesDoubled(page.pageNo))) await before.done;
+      before = undefined;
       writing.add(hashed);
       try {
         return await synchroniseImportedPage(sql, pools, logs, ctx, page, hashed, reachRecording);

@@ -195,10 +195,10 @@ export async function synchroniseImportedPage(
     const registerCommitted = new Promise<void>((resolve) => (settleRegistered = resolve));
     if (onlyRecordingLeft && !tablesDoubled(args.pageNo)) {
       void Promise.all([space, destinationWritten, registerCommitted]).then(() => {
-        // The next page's objects are about to be held too: this page's source objects, their
-        // connector-space JSON and their mapped objects have been written and are needed no more
-        // (the contracts and the run log take keys, hashes and actions).
-        releaseWrittenObjects(hashed, spaceRows, pageRows);
+        // The next page's objects are about to be held too: this page's source objects and their
+        // mapped objects and JSON have been written and are needed no more (the contracts and the
+        // run log take keys, hashes and actions).
+        releaseWrittenObjects(hashed, spaceRows, mapped, pageRows);
         onlyRecordingLeft();
       }, () => undefined);
     }
@@ -261,13 +261,25 @@ export async function synchroniseImportedPage(
 /** What stands for an object a page has written and let go of. */
 const RELEASED: JsonObject = Object.freeze({}) as JsonObject;
 
-/** Lets go of a page's written objects: its counts, keys, hashes and actions stay. */
-function releaseWrittenObjects(hashed: HashedPage, spaceRows: SpaceRow[], pageRows: PageRow[]): void {
+/**
+ * Lets go of a page's written objects: its counts, keys, hashes and actions stay. The mapping's
+ * results go too: they (and the page's look-up ahead, which holds them) kept every mapped object
+ * and its JSON while the contracts and the run log were written, and two or three pages can be
+ * at that stage at once (a heap snapshot of a full-pg run: 20,000 such objects, about 10 MB).
+ */
+function releaseWrittenObjects(hashed: HashedPage, spaceRows: SpaceRow[], mapped: MappedRecord[], pageRows: PageRow[]): void {
   hashed.page.records.fill(RELEASED);
   hashed.releaseAnswer?.();
   for (const row of hashed.rows) row.data = RELEASED;
   for (const row of spaceRows) row.data = null;
-  for (const row of pageRows) row.mapped = null;
+  for (const result of mapped) {
+    result.mapped = null;
+    result.json = null;
+  }
+  for (const row of pageRows) {
+    row.mapped = null;
+    row.mappedJson = null;
+  }
 }
 
 /** How long the objects a page's look-up ahead found stay good to use (a paused run's go stale). */
