@@ -32,7 +32,7 @@ async function collected(ref: WeakRef<object>): Promise<boolean> {
   return false;
 }
 
-/** Runs, from a closure holding a page of objects, the first query of a call site (and, if asked, another after it). */
+/** Runs, from a closure holding a page of objects, the first query of a call site; a weak reference to the page. */
 async function queryFromClosure(): Promise<WeakRef<object>> {
   const page = { records: Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `record ${i}` })) };
   const ref = new WeakRef(page);
