@@ -398,8 +398,7 @@ async function readAndHash(
     return partlyRecognisedPage(sql, ctx, page, page.parts, page.earlier);
   }
   const ids = page.records.map((record) => recordId(record, ctx.idField));
-  const seen = new Map<string, number>();
-  for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  const seen = countIds(ids);
   onRead?.(page.nextCursor);
   const { parts } = page;
   const recordDigests = parts ? Buffer.allocUnsafe(page.records.length * HASH_BYTES) : undefined;
@@ -416,6 +415,13 @@ async function readAndHash(
   // Digested, the answer's bytes are not needed again: the page's records stand for them.
   page.parts = undefined;
   return hashedPage(page, page.records.length, rows, seen, 0, recordDigests);
+}
+
+/** How often each id appears on a page. */
+function countIds(ids: string[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  return seen;
 }
 
 /**
@@ -468,8 +474,7 @@ async function partlyRecognisedPage(sql: Sql, ctx: TaskContext, page: SourceRead
       hashes[i] = hashObject(record);
     }
   }
-  const seen = new Map<string, number>();
-  for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  const seen = countIds(ids);
   let answer: AnswerInParts | undefined = parts;
   const recordAt = (i: number): JsonObject => {
     if (!answer) throw new Error('A page was asked for a record after letting go of its answer');
