@@ -25,11 +25,11 @@ describe('recognised source pages', () => {
 
   const sql = () => stack.database.sql;
   /** Runs the job; the entity run and the pages its imports recognised. */
-  const run = async () => {
+  const run = async (state = 'SUCCEEDED') => {
     const started = await call(stack.app, 'POST', `/api/v1/jobs/${job.jobId}/execute`);
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const done = await waitForRun(stack.app, started.body.runId);
-    assert.equal(done.state, 'SUCCEEDED', JSON.stringify(done.errors));
+    assert.equal(done.state, state, JSON.stringify(done.errors));
     const histories = await workflowHistories(stack.env.client, done.workflowId, done.temporalRunId);
     let recognised = 0;
     let recordsRecognised = 0;
@@ -40,7 +40,7 @@ describe('recognised source pages', () => {
         recordsRecognised += Number(result?.recordsRecognised ?? 0);
       }
     }
-    return { entity: done.entityRuns[0], recognised, recordsRecognised };
+    return { runId: started.body.runId as string, entity: done.entityRuns[0], recognised, recordsRecognised };
   };
   const remembered = async () =>
     sql()<{ external_ids: string[]; hashes: string; record_digests: string | null; fetched: number; next_cursor: string | null; total_count: string | null }[]>`
@@ -168,5 +168,22 @@ describe('recognised source pages', () => {
     const pages = await remembered();
     assert.deepEqual(pages.flatMap((p) => p.external_ids), records.map((r) => String(r.id)));
     assert.equal(pages.map((p) => p.hashes).join(''), records.map((r) => hashObject(r)).join(''));
+  });
+
+  test('an id twice on a page read record by record rejects both copies, logged, and leaves its row as it was', async () => {
+    const twice = records[2]!;
+    const before = (await destination()).find((r) => r.id === String(twice.id));
+    records = [...records.slice(0, 3), { ...twice, name: 'Second Copy' }, ...records.slice(3)];
+    source.setRecords(records);
+    // A run with records it could not take ends with a warning, as one with refused records does.
+    const ninth = await run('WARNING');
+    assert.ok(ninth.recordsRecognised > 0, 'the pages were read record by record');
+    const failed = await sql()<{ origin_id: string; error: string }[]>`
+      select origin_id, error from run_log_entries where run_id = ${ninth.runId}::uuid and action = 'failed'`;
+    assert.deepEqual(
+      failed.map((f) => ({ ...f })),
+      [{ origin_id: String(twice.id), error: `id: duplicate external id ${twice.id} appears 2 times in one page; all copies rejected` }],
+    );
+    assert.deepEqual((await destination()).find((r) => r.id === String(twice.id)), before, 'neither copy was written');
   });
 });

@@ -615,6 +615,15 @@ export function pageInput(sql: Sql | Tx, rows: HashedPage['rows']): Fragment {
 }
 
 /**
+ * The keys a page records for the deletion check, in a statement that has `params` (see
+ * pageInput): every id the page holds, also one whose copies were all rejected for appearing
+ * twice, since the object is still at the source and must not be taken for deleted.
+ */
+export function seenKeys(sql: Sql | Tx, page: HashedPage): Fragment {
+  return page.duplicates.length === 0 ? sql`(select ids from params)` : sql`${[...page.ids.keys()]}::text[]`;
+}
+
+/**
  * A statement's part that remembers a new answer (`page.remember`) with the ids and hashes of its
  * rows, which the statement has as `params` (see pageInput); empty when there is none.
  */
@@ -661,7 +670,7 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
     let settled = 0;
     let staged = true;
     if (args.dryRun) {
-      await recordKeys(tx`${rows.map((r) => r.external_id)}::text[]`);
+      await recordKeys(tx`${[...hashed.ids.keys()]}::text[]`);
       await tx`
         with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb))
         insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, data, space_action)
@@ -679,7 +688,7 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
       // finds the same.)
       const unsettled = await tx<{ external_id: string }[]>`
         with ${pageInput(tx, rows)},
-        keys as (${recordKeys(tx`(select ids from params)`)})${rememberAnswer(tx, ctx, hashed)}
+        keys as (${recordKeys(seenKeys(tx, hashed))})${rememberAnswer(tx, ctx, hashed)}
         select i.external_id from input i
         where not exists (
           select 1 from connector_space_objects c

@@ -32,7 +32,7 @@ import type { TaskContext } from '../task-context';
 import { contractAwaitingExport, contractRecordingWrite, settledContract } from './contract-rules';
 import { copyingFresh, freshScope, metKeyConflict } from './fresh-copies';
 import { prepareMerge, writesAlongsideSynchronisation } from './export-page';
-import { pageInput, rememberAnswer, type AfterReadAhead, type HashedPage, type ImportPageArgs, type ImportPageResult, type PageRef, type UnsettledAhead } from './import-page';
+import { pageInput, rememberAnswer, seenKeys, type AfterReadAhead, type HashedPage, type ImportPageArgs, type ImportPageResult, type PageRef, type UnsettledAhead } from './import-page';
 
 /** What the page's synchronisation did, as the synchronise step reports it. */
 export interface SynchronisedPage {
@@ -343,7 +343,7 @@ async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, p
     with ${pageInput(sql, rows)},
     keys as (
       insert into sync_seen_pages (run_id, task_id, page_no, external_ids)
-      select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, p.ids from params p
+      select ${args.runId}::uuid, ${args.taskId}, ${args.pageNo}, ${seenKeys(sql, page)}
       on conflict (run_id, task_id, page_no) do update set external_ids = excluded.external_ids
     )${rememberAnswer(sql, ctx, page)}
     select i.n::int as n, s.space_hash, s.space_deleted, k.has_contract, k.target_id, k.target_hash
