@@ -315,6 +315,46 @@ describe('a job page in one activity', () => {
     await assertStoredAsWritten('merged by a later run');
   });
 
+  test('a page mixing objects known to neither store with changed and contract-less ones: each gets its own action and data', async () => {
+    const { source, job } = await setUp('mixed_page');
+    await runJob(job);
+    // On the second page, in this order: a changed object, one whose contract is gone (known to
+    // the connector space alone), a new one (known to neither), and another changed one. The
+    // look-up answers the known ones as rows and the new one as a place: they must interleave.
+    const records = source.records.map((r, i) => (i === 110 || i === 190 ? { ...r, name: `${String(r.name)} renamed` } : r));
+    const added: JsonObject = { ...records[150]!, id: 9000, name: 'Newcomer' };
+    records.splice(150, 0, added);
+    source.records = records;
+    const contractless = String(records[130]!.id);
+    await sql()`delete from contracts where task_id = ${job.taskId} and origin_id = ${contractless}`;
+    const run = await runJob(job);
+    const entity = run.entityRuns[0];
+    assert.deepEqual(
+      [entity.newRecordCount, entity.changedRecordCount, entity.unchangedRecordCount, entity.errorRecordCount],
+      ['2', '2', String(RECORDS - 3), '0'],
+    );
+    const logged = await sql()<{ origin_id: string; action: string }[]>`
+      select origin_id, action from run_log_entries where run_id = ${run.id}::uuid order by origin_id`;
+    assert.deepEqual(
+      logged.map((e) => [e.origin_id, e.action]),
+      [[contractless, 'created'], [String(records[110]!.id), 'updated'], [String(records[191]!.id), 'updated'], ['9000', 'created']].sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    );
+    // Every object's connector space and destination row hold its own record.
+    const space = await sql()<{ external_id: string; hash: string }[]>`
+      select external_id, hash from connector_space_objects where connected_system_id = (select source_connection_id from jobs where id = ${job.jobId})`;
+    const expected = new Map(records.map((r) => [String(r.id), hashObject(r)]));
+    assert.equal(space.length, RECORDS + 1);
+    assert.deepEqual(space.filter((r) => expected.get(r.external_id) !== r.hash), []);
+    const rows = await sql().unsafe<{ id: string; name: string }[]>(`select _syncline_id as id, name from ${job.table}`);
+    const names = new Map(records.map((r) => [String(r.id), r.name]));
+    assert.equal(rows.length, RECORDS + 1);
+    assert.deepEqual(rows.filter((r) => names.get(r.id) !== r.name), []);
+    const [contracts] = await sql()<{ n: number }[]>`
+      select count(*)::int as n from contracts k join register_objects r on r.id = k.register_object_id and r.external_key = k.origin_id
+      where k.task_id = ${job.taskId} and k.target_id = k.origin_id and k.synced_origin_hash = k.origin_hash`;
+    assert.equal(contracts!.n, RECORDS + 1);
+  });
+
   test('a first run whose register objects another task created merges them: each contract links the object that was there', async () => {
     const { job } = await setUp('shared_register');
     await runJob(job);
