@@ -15,7 +15,7 @@ async function storeSnapshot(sql: Sql, destination: string) {
   const rows = async (query: Promise<{ k: string; x: string }[]>) => (await query).map((r) => `${r.k}@${r.x}`);
   const destinationExists = (await sql`select to_regclass(${destination}) as t`)[0]!.t !== null;
   return {
-    space: await rows(sql`select id::text as k, xmin::text as x from connector_space_objects order by id`),
+    space: await rows(sql`select external_id as k, xmin::text as x from connector_space_objects order by connected_system_id, entity, external_id`),
     register: await rows(sql`select id::text as k, xmin::text as x from register_objects order by id`),
     contracts: await rows(sql`select id::text as k, xmin::text as x from contracts order by id`),
     exports: await rows(sql`select id::text as k, xmin::text as x from pending_exports order by id`),

@@ -675,7 +675,7 @@ async function stageRows(sql: Sql, logs: RunLogWriter, ctx: TaskContext, args: I
         with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, hash text, data jsonb))
         insert into sync_staging (run_id, task_id, external_id, page_no, origin_hash, data, space_action)
         select ${args.runId}::uuid, ${args.taskId}, i.external_id, ${args.pageNo}, i.hash, i.data,
-          case when c.id is null or c.deleted_at is not null then 'create' when c.hash <> i.hash then 'update' else 'unchanged' end
+          case when c.external_id is null or c.deleted_at is not null then 'create' when c.hash <> i.hash then 'update' else 'unchanged' end
         from input i
         left join connector_space_objects c
           on c.connected_system_id = ${ctx.source.id} and c.entity = ${ctx.spaceEntity} and c.external_id = i.external_id
