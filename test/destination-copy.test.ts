@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
+  copyable,
   copyIntoDestination,
   ensureDestinationTable,
   mergeIntoDestination,
@@ -69,6 +70,14 @@ test('values the COPY would write otherwise than the merge are left to it: nothi
   assert.equal(await copyIntoDestination(database.sql, dest, [{ id: 'b', data: { label: 'fine', amount: 1e-7 } }]), false);
   const [count] = await database.sql`select count(*)::int as n from copies.left_to_merge`;
   assert.equal(count!.n, 0);
+});
+
+test('a number is copyable exactly when JavaScript writes it without an exponent', () => {
+  const numbers = [0, -0, 1, -1, 12.5, 1e-6, -1e-6, 9.99e-7, 1e-7, 5e-324, 1e20, 999999999999999900000, 1e21, -1e21, 1.5e300, 0.1 + 0.2, NaN, Infinity, -Infinity];
+  for (let i = 0; i < 2000; i++) numbers.push((Math.random() - 0.5) * 10 ** Math.floor(Math.random() * 60 - 30));
+  for (const n of numbers) assert.equal(copyable(n, false), !String(n).includes('e'), String(n));
+  assert.equal(copyable(1e-7, true), true, 'a jsonb column takes any value');
+  assert.equal(copyable({ nested: true }, false), false);
 });
 
 test('a key the table holds already fails the COPY as a unique violation, and nothing of it is written', async () => {
