@@ -267,7 +267,9 @@ export const connectorSpaceObjects = pgTable(
   {
     /** Deleted with its connected system by a trigger, not a foreign key: see migration 0009. */
     connectedSystemId: integer('connected_system_id').notNull(),
+    /** COLLATE "C", which drizzle cannot declare: compared byte by byte (migration 0019). */
     entity: text('entity').notNull(),
+    /** COLLATE "C", which drizzle cannot declare: compared byte by byte (migration 0019). */
     externalId: text('external_id').notNull(),
     /**
      * json, not jsonb: written whole on every change and read whole by the map and export steps,
@@ -352,7 +354,9 @@ export const registerObjects = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     /** Deleted with its workspace by a trigger, not a foreign key: see migration 0009. */
     workspaceId: integer('workspace_id').notNull(),
+    /** COLLATE "C", which drizzle cannot declare: compared byte by byte (migration 0019). */
     objectType: text('object_type').notNull(),
+    /** COLLATE "C", which drizzle cannot declare: compared byte by byte (migration 0019). */
     externalKey: text('external_key').notNull(),
     /** json, not jsonb, as the connector space's data (see there). */
     data: json('data').notNull(),
@@ -374,6 +378,7 @@ export const contracts = pgTable(
     id: bigint('id', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
     /** Deleted with its task by a trigger, not a foreign key: see migration 0009. */
     taskId: integer('task_id').notNull(),
+    /** COLLATE "C", which drizzle cannot declare: compared byte by byte (migration 0019). */
     originId: text('origin_id').notNull(),
     /**
      * The register object, set null by the step that deletes it. (No foreign key: its ON DELETE
@@ -406,6 +411,7 @@ export const syncStaging = pgTable(
   {
     runId: uuid('run_id').notNull(),
     taskId: integer('task_id').notNull(),
+    /** COLLATE "C", which drizzle cannot declare: compared byte by byte (migration 0019). */
     externalId: text('external_id').notNull(),
     pageNo: integer('page_no').notNull(),
     /** Null for an object deleted at the source. */
@@ -450,6 +456,7 @@ export const pendingExports = pgTable(
     runId: uuid('run_id').notNull(),
     taskId: integer('task_id').notNull().references(() => tasks.id, { onDelete: 'cascade' }),
     pageNo: integer('page_no').notNull(),
+    /** COLLATE "C", which drizzle cannot declare: compared byte by byte (migration 0019). */
     originId: text('origin_id').notNull(),
     registerObjectId: bigint('register_object_id', { mode: 'number' }),
     action: text('action').notNull().$type<'create' | 'update' | 'delete'>(),
