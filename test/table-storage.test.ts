@@ -1,7 +1,8 @@
-// The engine's key columns compare byte by byte (COLLATE "C", migration 0019), and every index on
-// them still serves the look-ups that compare them with a parameter or with a working table's
-// column of the database's own collation: a collation that did not match would leave a look-up
-// to scan its whole table.
+// How the engine's tables store what they hold. Its key columns compare byte by byte (COLLATE "C",
+// migration 0019), and every index on them still serves the look-ups that compare them with a
+// parameter or with a working table's column of the database's own collation: a collation that
+// did not match would leave a look-up to scan its whole table. A page's arrays are compressed
+// with lz4 where the server has it (migration 0020).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
@@ -74,5 +75,26 @@ test('look-ups by key, from parameters and from a working table, use the key ind
   assert.match(
     await plan(`select r.id from working_rows t join register_objects r on r.workspace_id = 1 and r.object_type = 't' and r.external_key = t.external_id`),
     /Index Scan using register_objects_key/,
+  );
+});
+
+test('a page’s arrays are compressed with lz4 where the server has it', async () => {
+  const lz4 = await database.sql.begin(async (tx) => {
+    await tx`savepoint probe`;
+    try {
+      await tx`set local default_toast_compression = lz4`;
+      return true;
+    } catch {
+      await tx`rollback to savepoint probe`;
+      return false;
+    }
+  });
+  const columns = await database.sql<{ name: string; compression: string }[]>`
+    select attrelid::regclass::text || '.' || attname as name, attcompression::text as compression from pg_attribute
+    where (attrelid = 'sync_seen_pages'::regclass and attname = 'external_ids') or (attrelid = 'run_log_batches'::regclass and attname in ('ids', 'origin_ids'))
+    order by 1`;
+  assert.deepEqual(
+    columns.map((c) => [c.name, c.compression]),
+    ['run_log_batches.ids', 'run_log_batches.origin_ids', 'sync_seen_pages.external_ids'].map((name) => [name, lz4 ? 'l' : '']),
   );
 });
