@@ -3,7 +3,8 @@
 // and rolls its transaction back, leaving the connection fit for the next statement.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { copyField, copyRows } from '../db/copy';
+import { copyField, copyJsonField, copyRows } from '../db/copy';
+import { stableStringify } from '../activities/hashing';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 
 let database: TestDatabase;
@@ -46,6 +47,22 @@ test('rows are copied as they were given: tabs, newlines and nulls survive', asy
       { id: 'null-note', note: null, n: null },
     ],
   );
+});
+
+test('JSON text arrives byte for byte: strings with tabs, newlines, backslashes, quotes and control characters', async () => {
+  await database.sql`create table copied_json (id text primary key, doc json)`;
+  const values = [
+    { text: 'tab\there\nnewline\r\nback\\slash \\N "quoted" \u0001 \u001f', path: 'C:\\temp\\new', nested: { list: ['\t', '\\', '\n'] } },
+    { emoji: 'ünïcødé ✓ 𝄞', lone: '\ud800', empty: '' },
+    { plain: 'no escapes at all', n: 1.5, ok: true, nothing: null },
+  ];
+  const texts = values.flatMap((v, i) => [
+    { id: `plain-${i}`, doc: JSON.stringify(v) },
+    { id: `stable-${i}`, doc: stableStringify(v) },
+  ]);
+  await copyRows(database.sql, 'copied_json', ['id', 'doc'], [...texts, { id: 'none', doc: null }], (r) => [copyField(r.id), copyJsonField(r.doc)]);
+  const rows = await database.sql<{ id: string; doc: string | null }[]>`select id, doc::text as doc from copied_json`;
+  assert.deepEqual(new Map(rows.map((r) => [r.id, r.doc])), new Map([...texts.map((t) => [t.id, t.doc] as const), ['none', null]]));
 });
 
 test('multi-byte text crossing chunk boundaries, and a row larger than a chunk, arrive byte for byte', async () => {

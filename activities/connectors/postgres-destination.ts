@@ -4,7 +4,7 @@
 // table gains columns (alterSchema), whether over-long strings are cut (autoTruncateStrings), and
 // whether a source deletion deletes the row or flags it (deletionBehavior).
 import { openPool, SESSION_SETTINGS, type PoolOptions, type Sql } from '../../db/client';
-import { copyField, copyRows } from '../../db/copy';
+import { copyField, copyJsonField, copyRows } from '../../db/copy';
 import { SyncError } from '../errors';
 import type { JsonObject, JsonValue } from './types';
 
@@ -285,7 +285,7 @@ export function copyable(value: JsonValue | undefined, jsonb: boolean): boolean 
 /** A value as COPY text for its column (one copyable() allows). */
 function copyValue(value: JsonValue | undefined, jsonb: boolean): string {
   if (value === null || value === undefined) return '\\N';
-  if (jsonb) return copyField(JSON.stringify(value));
+  if (jsonb) return copyJsonField(JSON.stringify(value));
   if (typeof value === 'string') return copyField(value);
   return String(value);
 }

@@ -22,7 +22,7 @@
 // own) are met and merged, and the rest was rolled back.
 import { Context } from '@temporalio/activity';
 import type { Fragment, Sql, Tx } from '../../db/client';
-import { copyField, copyRows } from '../../db/copy';
+import { copyField, copyJsonField, copyRows } from '../../db/copy';
 import type { ConnectionPools, PostgresConnectionConfig } from '../connectors/postgres-destination';
 import type { JsonObject } from '../connectors/types';
 import { mapRecords, type MappedRecord } from '../map-records';
@@ -473,7 +473,7 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
           String(ctx.source.id),
           copyField(ctx.spaceEntity),
           copyField(r.external_id),
-          copyField(JSON.stringify(r.data)),
+          copyJsonField(JSON.stringify(r.data)),
           r.origin_hash,
           args.runId,
         ]);
@@ -488,7 +488,7 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
 async function mergeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, written: SpaceRow[]): Promise<void> {
   await sql.begin(async (tx) => {
     await tx.unsafe(`create temp table if not exists ${SPACE_TABLE} (external_id text not null, origin_hash text not null, data json not null) on commit delete rows`);
-    await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, (r) => [copyField(r.external_id), r.origin_hash, copyField(JSON.stringify(r.data))]);
+    await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, (r) => [copyField(r.external_id), r.origin_hash, copyJsonField(JSON.stringify(r.data))]);
     await tx`
       insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
       select ${ctx.source.id}, ${ctx.spaceEntity}, t.external_id, t.data, t.origin_hash, ${args.runId}::uuid
@@ -555,7 +555,7 @@ async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<Imp
       await copyRows(tx, PAGE_TABLE, ['external_id', 'origin_hash', 'mapped', 'target_hash', 'action', 'refused', 'error'], logged, (r) => [
         copyField(r.external_id),
         r.origin_hash,
-        copyField(r.mappedJson),
+        copyJsonField(r.mappedJson),
         r.target_hash ?? '\\N',
         r.action,
         r.refused === null ? 'f' : 't',
@@ -618,7 +618,7 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
       String(ctx.workspaceId),
       copyField(ctx.targetEntity),
       copyField(row.external_id),
-      copyField(row.mappedJson),
+      copyJsonField(row.mappedJson),
       copyField(row.target_hash),
       args.runId,
     ]);
