@@ -39,11 +39,17 @@ const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 
 /**
- * COPY rows into `table` (columns in `columns` order); `line` gives each row's fields, already
- * encoded with copyField. Resolves once PostgreSQL has taken every row (the stream finished), and
- * rejects with the server's error otherwise.
+ * A field's text as bytes (valid UTF-8, never null), escaped as it is written: JSON as a source
+ * sent it, say, which may hold tabs and newlines between its tokens.
  */
-export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[], rows: readonly T[], line: (row: T) => string[]): Promise<void> {
+export type CopyBytes = Uint8Array;
+
+/**
+ * COPY rows into `table` (columns in `columns` order); `line` gives each row's fields, already
+ * encoded with copyField (or bytes, see CopyBytes). Resolves once PostgreSQL has taken every row
+ * (the stream finished), and rejects with the server's error otherwise.
+ */
+export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[], rows: readonly T[], line: (row: T) => (string | CopyBytes)[]): Promise<void> {
   if (rows.length === 0) return;
   const query = sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`);
   // postgres.js 3.4.9 never settles a COPY the server refuses after the stream has ended (a bad
@@ -91,12 +97,14 @@ export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[
         let chunk: Buffer | undefined;
         let used = 0;
         for (; at < rows.length; at++) {
-          const text = line(rows[at]!).join('\t');
-          // UTF-8 takes at most three bytes per UTF-16 code unit; the newline one more.
-          const room = text.length * 3 + 1;
+          const fields = line(rows[at]!);
+          const text = fields.every((f) => typeof f === 'string') ? fields.join('\t') : undefined;
+          // UTF-8 takes at most three bytes per UTF-16 code unit, an escaped byte two; the newline one more.
+          const room = text !== undefined ? text.length * 3 + 1 : fields.reduce((n, f) => n + (typeof f === 'string' ? f.length * 3 : f.length * 2) + 1, 0);
           if (chunk === undefined) chunk = Buffer.allocUnsafe(Math.max(room, Math.min(CHUNK_BYTES, room * (rows.length - at))));
           else if (room > chunk.length - used) break;
-          used += chunk.write(text, used);
+          if (text !== undefined) used += chunk.write(text, used);
+          else used = writeFields(chunk, used, fields);
           chunk[used++] = NEWLINE;
         }
         if (!stream.write(chunk!.subarray(0, used))) {
@@ -108,4 +116,29 @@ export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[
     };
     pump();
   });
+}
+
+const TAB = 0x09;
+const CARRIAGE_RETURN = 0x0d;
+const BACKSLASH = 0x5c;
+
+/** Writes a row's fields, tab-separated, into `chunk` from `at`; returns where they end. */
+function writeFields(chunk: Buffer, at: number, fields: (string | CopyBytes)[]): number {
+  for (let i = 0; i < fields.length; i++) {
+    if (i > 0) chunk[at++] = TAB;
+    const field = fields[i]!;
+    if (typeof field === 'string') at += chunk.write(field, at);
+    else if (field.indexOf(BACKSLASH) < 0 && field.indexOf(NEWLINE) < 0 && field.indexOf(TAB) < 0 && field.indexOf(CARRIAGE_RETURN) < 0) {
+      chunk.set(field, at);
+      at += field.length;
+    } else {
+      for (const byte of field) {
+        if (byte === BACKSLASH || byte === NEWLINE || byte === TAB || byte === CARRIAGE_RETURN) {
+          chunk[at++] = BACKSLASH;
+          chunk[at++] = byte === BACKSLASH ? BACKSLASH : byte === NEWLINE ? 0x6e : byte === TAB ? 0x74 : 0x72;
+        } else chunk[at++] = byte;
+      }
+    }
+  }
+  return at;
 }

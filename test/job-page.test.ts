@@ -355,6 +355,44 @@ describe('a job page in one activity', () => {
     assert.equal(contracts!.n, RECORDS + 1);
   });
 
+  test('a new answer’s objects are stored in the connector space as the source sent them: across lines, with escapes', async () => {
+    const records = generateRecords(RECORDS).map((r, i) => (i % 7 === 0 ? { ...r, note: 'tab\there, "quoted", back\\slash,\nnew line, \\N' } : r));
+    // Each record on lines of its own, indented with tabs: bytes a COPY must escape between its tokens too.
+    const spread = (body: unknown) => {
+      const { data, total } = body as { data: { items: JsonObject[] }; total: number };
+      return `{"data": {"items": [\n${data.items.map((r) => JSON.stringify(r, null, '\t')).join(',\n')}\n]}, "total": ${total}}`;
+    };
+    const source = await startSourceServer({ records, render: spread });
+    servers.push(source);
+    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table: 'spread_text' });
+    const run = await runJob(job);
+    assert.equal(run.entityRuns[0].newRecordCount, String(RECORDS));
+    const space = await sql()<{ external_id: string; text: string; note: string | null }[]>`
+      select external_id, data::text as text, data->>'note' as note from connector_space_objects
+      where connected_system_id = (select source_connection_id from jobs where id = ${job.jobId})`;
+    const sent = new Map(records.map((r) => [String(r.id), JSON.stringify(r, null, '\t')]));
+    assert.equal(space.length, RECORDS);
+    assert.deepEqual(space.filter((r) => r.text !== sent.get(r.external_id)), [], 'each object’s text is the source’s, byte for byte');
+    assert.deepEqual(space.filter((r) => r.note !== (records.find((x) => String(x.id) === r.external_id)!.note ?? null)), []);
+    const [hashes] = await sql()<{ unlike: number }[]>`
+      select count(*)::int as unlike from connector_space_objects c
+      where c.connected_system_id = (select source_connection_id from jobs where id = ${job.jobId})
+        and c.hash <> all(${records.map((r) => hashObject(r))}::text[])`;
+    assert.equal(hashes!.unlike, 0, 'the hashes are of the objects, whatever their text');
+  });
+
+  test('an answer not in UTF-8 is stored as it reads, its bad bytes replaced, as before', async () => {
+    const records = generateRecords(20).map((r, i) => (i === 3 ? { ...r, name: 'Zoë Café' } : r));
+    const source = await startSourceServer({ records, render: (body) => Buffer.from(JSON.stringify(body), 'latin1') });
+    servers.push(source);
+    const job = await createHttpToPostgresJob(stack.app, { sourceUrl: source.url, database: stack.database, batchSize: BATCH, table: 'latin1_text' });
+    await runJob(job);
+    const [space] = await sql()<{ name: string }[]>`
+      select data->>'name' as name from connector_space_objects
+      where connected_system_id = (select source_connection_id from jobs where id = ${job.jobId}) and external_id = ${String(records[3]!.id)}`;
+    assert.equal(space!.name, 'Zo\ufffd Caf\ufffd');
+  });
+
   test('a first run whose register objects another task created merges them: each contract links the object that was there', async () => {
     const { job } = await setUp('shared_register');
     await runJob(job);

@@ -1,6 +1,7 @@
 // Reads one page of records from a JSON-over-HTTP API. One call is one page: retries,
 // back-off and cancellation belong to Temporal (the activity is retried on retryable errors and
 // `signal` aborts the request), so nothing here loops or sleeps.
+import { isUtf8 } from 'node:buffer';
 import { SyncError } from '../errors';
 import { findRecordSpans } from './record-spans';
 import type {
@@ -67,6 +68,8 @@ export interface AnswerInParts {
   totalCount: number | null;
   /** Record `i`'s bytes, as the source sent them (a view of the body). */
   bytesOf(i: number): Uint8Array;
+  /** Whether the body is valid UTF-8 (and a record's bytes are then its text, as decoding gives it). */
+  validUtf8: boolean;
   /** Record `i` parsed, as `interpret` would have it. */
   record(i: number): JsonObject;
 }
@@ -132,6 +135,7 @@ export async function fetchSourceBody(args: FetchSourcePageArgs): Promise<Source
         nextCursor,
         totalCount,
         bytesOf,
+        validUtf8: isUtf8(bytes),
         record(i) {
           try {
             return JSON.parse(utf8.decode(bytesOf(i))) as JsonObject;

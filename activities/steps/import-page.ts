@@ -98,6 +98,12 @@ export interface HashedPage {
   releaseAnswer?: () => void;
   /** The page's objects with their ids and hashes; ids that appear twice are left out. */
   rows: { external_id: string; hash: string; data: JsonObject }[];
+  /**
+   * With `rows`, each object's JSON as the source sent it, where the page has it (a new answer
+   * read whole, in valid UTF-8): the connector space stores these bytes instead of writing the
+   * object's JSON again. They hold the answer until the page lets go of its objects.
+   */
+  texts?: (Uint8Array | undefined)[];
   /** Every id on the page, with how often it appears. */
   ids: ReadonlyMap<string, number>;
   /** Ids that appear more than once on the page, with how often. */
@@ -403,18 +409,26 @@ async function readAndHash(
   const { parts } = page;
   const recordDigests = parts ? Buffer.allocUnsafe(page.records.length * HASH_BYTES) : undefined;
   const rows: HashedPage['rows'] = [];
+  const texts: HashedPage['texts'] = parts?.validUtf8 ? [] : undefined;
   for (let i = 0; i < page.records.length; i++) {
     // Hashed in slices, giving way between them: the import of the page before this one (read
     // ahead) is meanwhile waiting for its database answers on the same thread.
     if (i > 0 && i % HASH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    if (parts) sha256Bytes(parts.bytesOf(i)).copy(recordDigests!, i * HASH_BYTES);
+    const bytes = parts?.bytesOf(i);
+    if (bytes) sha256Bytes(bytes).copy(recordDigests!, i * HASH_BYTES);
     if (seen.get(ids[i]!)! > 1) continue;
     const record = page.records[i]!;
     rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
+    texts?.push(bytes && isObjectText(bytes) ? bytes : undefined);
   }
-  // Digested, the answer's bytes are not needed again: the page's records stand for them.
+  // Digested, the answer's bytes are needed again only as the objects' texts.
   page.parts = undefined;
-  return hashedPage(page, page.records.length, rows, seen, 0, recordDigests);
+  return { ...hashedPage(page, page.records.length, rows, seen, 0, recordDigests), ...(texts ? { texts } : {}) };
+}
+
+/** Whether a record's bytes are an object's JSON by their ends (a check on the scanner that found them). */
+function isObjectText(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x7b && bytes[bytes.length - 1] === 0x7d;
 }
 
 /** How often each id appears on a page. */

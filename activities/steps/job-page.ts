@@ -22,7 +22,7 @@
 // own) are met and merged, and the rest was rolled back.
 import { Context } from '@temporalio/activity';
 import type { Fragment, Sql, Tx } from '../../db/client';
-import { copyField, copyJsonField, copyRows } from '../../db/copy';
+import { copyField, copyJsonField, copyRows, type CopyBytes } from '../../db/copy';
 import type { ConnectionPools, PostgresConnectionConfig } from '../connectors/postgres-destination';
 import type { JsonObject } from '../connectors/types';
 import { mapRecords, type MappedRecord } from '../map-records';
@@ -169,7 +169,7 @@ export async function synchroniseImportedPage(
   if (unsettled.length === 0) return outcomeOf([], 0);
   const objects = unsettledRows(rows, unsettled);
   // The connector space needs only what the look-up found: it is written while the page is mapped.
-  const spaceRows = unsettled.map((u, i) => spaceRowOf(u, objects[i]!));
+  const spaceRows = unsettled.map((u, i) => spaceRowOf(u, objects[i]!, hashed.texts?.[u.n - 1]));
   const spaceStarted = performance.now();
   const space = writeConnectorSpace(sql, ctx, args, spaceRows).finally(() => {
     millis.import += performance.now() - spaceStarted;
@@ -270,8 +270,12 @@ const RELEASED: JsonObject = Object.freeze({}) as JsonObject;
 function releaseWrittenObjects(hashed: HashedPage, spaceRows: SpaceRow[], mapped: MappedRecord[], pageRows: PageRow[]): void {
   hashed.page.records.fill(RELEASED);
   hashed.releaseAnswer?.();
+  hashed.texts = undefined;
   for (const row of hashed.rows) row.data = RELEASED;
-  for (const row of spaceRows) row.data = null;
+  for (const row of spaceRows) {
+    row.data = null;
+    row.text = undefined;
+  }
   for (const result of mapped) {
     result.mapped = null;
     result.json = null;
@@ -445,12 +449,20 @@ export interface SpaceRow {
    * writes (2.5 MB a page of 10,000 that the collector then moved to the old generation).
    */
   data: JsonObject | null;
+  /** With `data`, its JSON as the source sent it, when the page has it (see HashedPage.texts): stored as it is. */
+  text?: Uint8Array | undefined;
 }
 
 /** Import: what the connector space holds of an unsettled object, and what it needs. */
-function spaceRowOf(u: UnsettledObject, object: HashedPage['rows'][number]): SpaceRow {
+function spaceRowOf(u: UnsettledObject, object: HashedPage['rows'][number], text: Uint8Array | undefined): SpaceRow {
   const space = u.space_hash === null ? 'create' : u.space_deleted || u.space_hash !== object.hash ? 'update' : 'unchanged';
-  return { external_id: object.external_id, origin_hash: object.hash, space, data: space === 'unchanged' ? null : object.data };
+  if (space === 'unchanged') return { external_id: object.external_id, origin_hash: object.hash, space, data: null };
+  return { external_id: object.external_id, origin_hash: object.hash, space, data: object.data, text };
+}
+
+/** A connector-space row's JSON as a COPY field: the source's own text where the page has it. */
+function spaceJson(row: SpaceRow): string | CopyBytes {
+  return row.text ?? copyJsonField(JSON.stringify(row.data));
 }
 
 /** The connector space's working table on its connection (created once, emptied at every commit). */
@@ -473,7 +485,7 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
           String(ctx.source.id),
           copyField(ctx.spaceEntity),
           copyField(r.external_id),
-          copyJsonField(JSON.stringify(r.data)),
+          spaceJson(r),
           r.origin_hash,
           args.runId,
         ]);
@@ -488,7 +500,7 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
 async function mergeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, written: SpaceRow[]): Promise<void> {
   await sql.begin(async (tx) => {
     await tx.unsafe(`create temp table if not exists ${SPACE_TABLE} (external_id text not null, origin_hash text not null, data json not null) on commit delete rows`);
-    await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, (r) => [copyField(r.external_id), r.origin_hash, copyJsonField(JSON.stringify(r.data))]);
+    await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, (r) => [copyField(r.external_id), r.origin_hash, spaceJson(r)]);
     await tx`
       insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
       select ${ctx.source.id}, ${ctx.spaceEntity}, t.external_id, t.data, t.origin_hash, ${args.runId}::uuid

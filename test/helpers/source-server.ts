@@ -34,6 +34,8 @@ export interface SourceServerOptions {
   requireToken?: string;
   /** Caps page sizes and limits like many real APIs do (default: no cap). */
   maxPageSize?: number;
+  /** How a page's body is written (default JSON.stringify): spread over lines, say, or in bytes that are not UTF-8. */
+  render?: (body: unknown) => string | Buffer;
 }
 
 const CITIES = ['Amsterdam', 'Rotterdam', 'Utrecht', 'Eindhoven', 'Groningen', 'Tilburg', 'Almere', 'Breda'];
@@ -112,7 +114,7 @@ export async function startSourceServer(opts: SourceServerOptions = {}): Promise
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const text = typeof body === 'string' ? body : status === 200 && opts.render ? opts.render(body) : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
     res.end(text);
   };
