@@ -381,6 +381,40 @@ describe('a job page in one activity', () => {
     assert.equal(hashes!.unlike, 0, 'the hashes are of the objects, whatever their text');
   });
 
+  test('a table’s rows are stored in the connector space as row_to_json wrote them, exact numbers kept', async () => {
+    await sql().unsafe(`
+      create schema if not exists table_source;
+      create table table_source.items (id integer primary key, name text, price numeric(10, 2), big bigint, note text);
+      insert into table_source.items select i, 'item ' || i, i * 1.25, 9007199254740993 + i, case when i % 5 = 0 then e'tab\\there\\\\ "q"' end
+      from generate_series(1, ${RECORDS}) as i;`);
+    const created = async (path: string, body: unknown) => {
+      const res = await call(stack.app, 'POST', path, body);
+      assert.equal(res.status, 201, `${path}: ${JSON.stringify(res.body)}`);
+      return res.body.id as number;
+    };
+    const workspaceId = await created('/api/v1/workspaces', { name: 'table source' });
+    const connection = (schema: string) => ({ workspaceId, name: schema, connectorType: 'postgres', config: { ...stack.database.connection, schema } });
+    const sourceConnectionId = await created('/api/v1/synchronisation/connected-systems', connection('table_source'));
+    const destinationConnectionId = await created('/api/v1/synchronisation/connected-systems', connection('table_copies'));
+    const jobId = await created(`/api/v1/workspaces/${workspaceId}/jobs`, { name: 'table to table', sourceConnectionId, destinationConnectionId, batchSize: BATCH });
+    await created(`/api/v1/jobs/${jobId}/tasks`, { sourceEntity: 'items', targetEntity: 'items', idField: 'id' });
+    const started = await call(stack.app, 'POST', `/api/v1/jobs/${jobId}/execute`);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const run = await waitForRun(stack.app, started.body.runId);
+    assert.equal(run.state, 'SUCCEEDED', JSON.stringify(run.errors));
+    assert.equal(run.entityRuns[0].newRecordCount, String(RECORDS));
+    const unlike = await sql()<{ external_id: string }[]>`
+      select c.external_id from connector_space_objects c join table_source.items t on t.id::text = c.external_id
+      where c.connected_system_id = ${sourceConnectionId} and c.data::text <> row_to_json(t)::text`;
+    assert.deepEqual([...unlike], []);
+    const [stored] = await sql()<{ n: number; exact: number }[]>`
+      select count(*)::int as n, count(*) filter (where data::text like '%"price":12.50,"big":9007199254741003,%')::int as exact
+      from connector_space_objects where connected_system_id = ${sourceConnectionId}`;
+    assert.deepEqual({ ...stored }, { n: RECORDS, exact: 1 });
+    const [copied] = await sql().unsafe<{ n: number; notes: number }[]>(`select count(*)::int as n, count(note)::int as notes from table_copies.items`);
+    assert.deepEqual({ ...copied }, { n: RECORDS, notes: RECORDS / 5 });
+  });
+
   test('an answer not in UTF-8 is stored as it reads, its bad bytes replaced, as before', async () => {
     const records = generateRecords(20).map((r, i) => (i === 3 ? { ...r, name: 'Zoë Café' } : r));
     const source = await startSourceServer({ records, render: (body) => Buffer.from(JSON.stringify(body), 'latin1') });

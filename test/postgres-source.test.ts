@@ -98,6 +98,17 @@ test('integer keys: every row once in key order, JSON-typed values, count on the
   assert.deepEqual(Object.keys(result.records[0]!), ['id', 'name', 'price', 'big', 'ratio', 'active', 'created', 'day', 'meta', 'tags', 'updated_at']);
 });
 
+test('each record comes with its text as row_to_json wrote it: exact numbers, and the record it parses to', async () => {
+  const page = await readPostgresPage({ sql: database.sql, cursor: null, table: 'source.items', idField: 'id', pageSize: 50 });
+  assert.equal(page.texts.length, page.records.length);
+  const decoded = page.texts.map((t) => new TextDecoder().decode(t));
+  assert.deepEqual(decoded.map((t) => JSON.parse(t) as JsonObject), page.records);
+  // The table's numbers as PostgreSQL writes them: 12.50 and a bigint beyond 2^53, which parsing rounds.
+  assert.match(decoded[9]!, /"price":12\.50,"big":9007199254741003,/);
+  const [row] = await database.sql<{ text: string }[]>`select row_to_json(t)::text as text from source.items t where id = 10`;
+  assert.equal(decoded[9], row!.text);
+});
+
 test('values read the same whatever the session time zone and date style of the pool', async () => {
   const other = postgres(database.url, {
     max: 1,
@@ -194,7 +205,7 @@ test('incremental: since filters, the watermark is the run bound, and rows chang
 
   // Nothing new: an empty page, the watermark stays where it was.
   const none = await readPostgresPage({ sql, table: 'source.items', idField: 'id', incrementalField: 'updated_at', since: deltaMark, cursor: null, pageSize: 10 });
-  assert.deepEqual(none, { records: [], nextCursor: null, totalCount: 0, requests: 1, watermark: deltaMark });
+  assert.deepEqual(none, { records: [], nextCursor: null, totalCount: 0, requests: 1, watermark: deltaMark, texts: [] });
 
   // A run over rows 20, 30, 40; after its first page, row 5 (before the cursor) and row 240 (after
   // it) change again. Neither belongs to this run: both are past its bound, so the next run has them.

@@ -40,6 +40,8 @@ export interface PostgresSourcePage extends SourcePage {
    * last page's as the next run's `since`. Null without an incremental field.
    */
   watermark: string | null;
+  /** Each record's JSON as `row_to_json` wrote it, in the records' order (see SourceReadResult.texts). */
+  texts: Uint8Array[];
 }
 
 const MAX_IDENTIFIER_BYTES = 63;
@@ -165,7 +167,7 @@ export async function readPostgresPage(args: ReadPostgresPageArgs): Promise<Post
         );
         totalCount = Number(row?.count ?? 0);
         upTo = row?.top ?? null;
-        if (totalCount === 0) return { records: [], nextCursor: null, totalCount, requests: 1, watermark: inc === null ? null : since };
+        if (totalCount === 0) return { records: [], nextCursor: null, totalCount, requests: 1, watermark: inc === null ? null : since, texts: [] };
       }
       if (inc !== null && upTo !== null) {
         // Without a watermark (a full read) rows whose incremental value is NULL belong too.
@@ -177,6 +179,7 @@ export async function readPostgresPage(args: ReadPostgresPageArgs): Promise<Post
       // Each row is parsed as it arrives rather than once the page's rows are all in: its text
       // then dies young instead of being held (and moved to the old generation) with the others.
       const records: JsonObject[] = [];
+      const texts = new TextsInOneBuffer();
       let lastKey: string | undefined;
       let more = false;
       await tx
@@ -190,13 +193,46 @@ export async function readPostgresPage(args: ReadPostgresPageArgs): Promise<Post
             return;
           }
           records.push(JSON.parse(row.r) as JsonObject);
+          texts.add(row.r);
           lastKey = row.k;
         });
       const nextCursor = more && lastKey !== undefined ? encodeCursor({ after: lastKey, upTo: inc === null ? null : upTo }) : null;
-      return { records, nextCursor, totalCount, requests: 1, watermark: inc === null ? null : (upTo ?? since) };
+      return { records, nextCursor, totalCount, requests: 1, watermark: inc === null ? null : (upTo ?? since), texts: texts.views() };
     });
   } catch (err) {
     throw sourceError(err, relation, columns);
+  }
+}
+
+/**
+ * A page's row texts, one after another in one buffer: the rows' strings die young (the page's
+ * text held as strings would be moved to the old generation with the page), and each text is then
+ * a view of the buffer, which lives off the heap the collector marks.
+ */
+class TextsInOneBuffer {
+  private buffer = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private readonly ends: number[] = [];
+
+  add(text: string): void {
+    // UTF-8 takes at most three bytes per UTF-16 code unit.
+    const most = text.length * 3;
+    if (this.used + most > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + most));
+      this.buffer.copy(grown, 0, 0, this.used);
+      this.buffer = grown;
+    }
+    this.used += this.buffer.write(text, this.used);
+    this.ends.push(this.used);
+  }
+
+  views(): Uint8Array[] {
+    let start = 0;
+    return this.ends.map((end) => {
+      const view = this.buffer.subarray(start, end);
+      start = end;
+      return view;
+    });
   }
 }
 

@@ -40,6 +40,11 @@ export interface SourceReadResult extends SourcePage {
    */
   parts?: AnswerInParts;
   /**
+   * Each record's JSON as the source wrote it (valid UTF-8), in the records' order, where the
+   * source gives it (a PostgreSQL table's rows): the connector space stores it as it is.
+   */
+  texts?: Uint8Array[] | undefined;
+  /**
    * Set when the answer is new but the one remembered at the page's place can be compared with it
    * record by record: `records` is then empty (nothing was parsed), and `parts` holds them.
    */

@@ -409,7 +409,9 @@ async function readAndHash(
   const { parts } = page;
   const recordDigests = parts ? Buffer.allocUnsafe(page.records.length * HASH_BYTES) : undefined;
   const rows: HashedPage['rows'] = [];
-  const texts: HashedPage['texts'] = parts?.validUtf8 ? [] : undefined;
+  // The records' texts as the source sent them: a new HTTP answer's bytes, or a table's rows.
+  const sent = page.texts;
+  const texts: HashedPage['texts'] = parts?.validUtf8 || sent ? [] : undefined;
   for (let i = 0; i < page.records.length; i++) {
     // Hashed in slices, giving way between them: the import of the page before this one (read
     // ahead) is meanwhile waiting for its database answers on the same thread.
@@ -419,10 +421,12 @@ async function readAndHash(
     if (seen.get(ids[i]!)! > 1) continue;
     const record = page.records[i]!;
     rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
-    texts?.push(bytes && isObjectText(bytes) ? bytes : undefined);
+    const text = bytes ?? sent?.[i];
+    texts?.push(text && isObjectText(text) ? text : undefined);
   }
   // Digested, the answer's bytes are needed again only as the objects' texts.
   page.parts = undefined;
+  page.texts = undefined;
   return { ...hashedPage(page, page.records.length, rows, seen, 0, recordDigests), ...(texts ? { texts } : {}) };
 }
 
