@@ -98,9 +98,19 @@ export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[
         let used = 0;
         for (; at < rows.length; at++) {
           const fields = line(rows[at]!);
-          const text = fields.every((f) => typeof f === 'string') ? fields.join('\t') : undefined;
-          // UTF-8 takes at most three bytes per UTF-16 code unit, an escaped byte two; the newline one more.
-          const room = text !== undefined ? text.length * 3 + 1 : fields.reduce((n, f) => n + (typeof f === 'string' ? f.length * 3 : f.length * 2) + 1, 0);
+          // UTF-8 takes at most three bytes per UTF-16 code unit, an escaped byte two; each field's
+          // tab or the row's newline one more.
+          let room = 0;
+          let allText = true;
+          for (const field of fields) {
+            if (typeof field === 'string') room += field.length * 3 + 1;
+            else {
+              room += field.length * 2 + 1;
+              allText = false;
+            }
+          }
+          // Text alone is joined and written at once (most rows); bytes are escaped as they are written.
+          const text = allText ? fields.join('\t') : undefined;
           if (chunk === undefined) chunk = Buffer.allocUnsafe(Math.max(room, Math.min(CHUNK_BYTES, room * (rows.length - at))));
           else if (room > chunk.length - used) break;
           if (text !== undefined) used += chunk.write(text, used);
@@ -121,6 +131,9 @@ export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[
 const TAB = 0x09;
 const CARRIAGE_RETURN = 0x0d;
 const BACKSLASH = 0x5c;
+/** copyField's escapes, byte by byte: the byte that follows the backslash, by the byte escaped (0: none). */
+const ESCAPED_BYTES = new Uint8Array(256);
+for (const [c, escaped] of Object.entries(ESCAPES)) ESCAPED_BYTES[c.charCodeAt(0)] = escaped.charCodeAt(1);
 
 /** Writes a row's fields, tab-separated, into `chunk` from `at`; returns where they end. */
 function writeFields(chunk: Buffer, at: number, fields: (string | CopyBytes)[]): number {
@@ -133,10 +146,9 @@ function writeFields(chunk: Buffer, at: number, fields: (string | CopyBytes)[]):
       at += field.length;
     } else {
       for (const byte of field) {
-        if (byte === BACKSLASH || byte === NEWLINE || byte === TAB || byte === CARRIAGE_RETURN) {
-          chunk[at++] = BACKSLASH;
-          chunk[at++] = byte === BACKSLASH ? BACKSLASH : byte === NEWLINE ? 0x6e : byte === TAB ? 0x74 : 0x72;
-        } else chunk[at++] = byte;
+        const escaped = ESCAPED_BYTES[byte]!;
+        if (escaped !== 0) chunk[at++] = BACKSLASH;
+        chunk[at++] = escaped || byte;
       }
     }
   }

@@ -210,7 +210,8 @@ export async function readPostgresPage(args: ReadPostgresPageArgs): Promise<Post
  * a view of the buffer, which lives off the heap the collector marks.
  */
 class TextsInOneBuffer {
-  private buffer = Buffer.allocUnsafe(1 << 20);
+  // Grown as rows come (doubling), so that a page of a few rows takes no megabyte.
+  private buffer = Buffer.alloc(0);
   private used = 0;
   private readonly ends: number[] = [];
 
@@ -218,7 +219,7 @@ class TextsInOneBuffer {
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     const most = text.length * 3;
     if (this.used + most > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + most));
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + most, 1 << 16));
       this.buffer.copy(grown, 0, 0, this.used);
       this.buffer = grown;
     }

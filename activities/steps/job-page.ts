@@ -345,7 +345,7 @@ function unsettledRows(rows: HashedPage['rows'], unsettled: UnsettledObject[]): 
  */
 async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, page: HashedPage): Promise<UnsettledObject[]> {
   const { rows } = page;
-  const answer = await sql<(Omit<UnsettledObject, 'n'> & { n: number | null; unknown: number[] | null })[]>`
+  const answer = await sql<LookUpRow[]>`
     with ${pageInput(sql, rows)},
     keys as (
       insert into sync_seen_pages (run_id, task_id, page_no, external_ids)
@@ -372,23 +372,23 @@ async function findUnsettled(sql: Sql, ctx: TaskContext, args: ImportPageArgs, p
   return withUnknownObjects(answer);
 }
 
+/**
+ * A row of the look-up's answer: an object it found (`n` set), or its last row, the places of
+ * those known to neither store (`unknown`).
+ */
+type LookUpRow = UnsettledObject & { unknown: number[] | null };
+
 /** The look-up's objects in the page's order: those it found, and those known to neither store (see findUnsettled). */
-function withUnknownObjects(answer: (Omit<UnsettledObject, 'n'> & { n: number | null; unknown: number[] | null })[]): UnsettledObject[] {
+function withUnknownObjects(answer: LookUpRow[]): UnsettledObject[] {
+  const found: UnsettledObject[] = answer.slice(0, -1);
   const unknown = answer.at(-1)?.unknown ?? [];
-  const found = answer.length - 1;
   const objects: UnsettledObject[] = [];
   let f = 0;
-  let u = 0;
-  while (f < found || u < unknown.length) {
-    const next = answer[f];
-    if (f < found && (u === unknown.length || next!.n! < unknown[u]!)) {
-      const { n, space_hash, space_deleted, has_contract, target_id, target_hash } = next!;
-      objects.push({ n: n!, space_hash, space_deleted, has_contract, target_id, target_hash });
-      f++;
-    } else {
-      objects.push({ n: unknown[u++]!, space_hash: null, space_deleted: null, has_contract: null, target_id: null, target_hash: null });
-    }
+  for (const n of unknown) {
+    while (f < found.length && found[f]!.n < n) objects.push(found[f++]!);
+    objects.push({ n, space_hash: null, space_deleted: null, has_contract: null, target_id: null, target_hash: null });
   }
+  while (f < found.length) objects.push(found[f++]!);
   return objects;
 }
 
