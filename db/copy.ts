@@ -45,11 +45,21 @@ const NEWLINE = 0x0a;
 export type CopyBytes = Uint8Array;
 
 /**
- * COPY rows into `table` (columns in `columns` order); `line` gives each row's fields, already
- * encoded with copyField (or bytes, see CopyBytes). Resolves once PostgreSQL has taken every row
- * (the stream finished), and rejects with the server's error otherwise.
+ * A COPY row's fields, already encoded with copyField (or bytes, see CopyBytes), from the row and
+ * what is the same for every row of the COPY (`shared`). Declared once, at a module's top level,
+ * rather than as a closure per COPY: V8 holds a function's optimized code only as long as some
+ * instance of it lives, so a closure made per page was compiled again on every page (traced in a
+ * first run: each of a page's row functions and loops compiled 20–30 times in 30 pages, about a
+ * tenth of the worker's CPU on V8's compiler thread).
  */
-export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[], rows: readonly T[], line: (row: T) => (string | CopyBytes)[]): Promise<void> {
+export type CopyLine<T, S> = (row: T, shared: S) => (string | CopyBytes)[];
+
+/**
+ * COPY rows into `table` (columns in `columns` order); `line` gives each row's fields (see
+ * CopyLine), `shared` its second argument. Resolves once PostgreSQL has taken every row (the
+ * stream finished), and rejects with the server's error otherwise.
+ */
+export async function copyRows<T, S = undefined>(sql: Sql | Tx, table: string, columns: string[], rows: readonly T[], line: CopyLine<T, S>, shared?: S): Promise<void> {
   if (rows.length === 0) return;
   const query = sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`);
   // postgres.js 3.4.9 never settles a COPY the server refuses after the stream has ended (a bad
@@ -78,54 +88,73 @@ export async function copyRows<T>(sql: Sql | Tx, table: string, columns: string[
     if (failure !== undefined) return reject(failure);
     onFailure = reject;
     stream.on('finish', resolve);
-    let at = 0;
-    // A row that cannot be encoded (its `line` threw) fails the COPY: the stream is destroyed,
-    // which sends the server CopyFail, instead of the error escaping from a 'drain' listener.
-    const pump = () => {
-      try {
-        encodeRows();
-      } catch (err) {
-        reject(err);
-        stream.destroy(err instanceof Error ? err : new Error(String(err)));
-      }
-    };
-    const encodeRows = () => {
-      while (at < rows.length) {
-        // A new buffer each time: the stream holds on to a chunk it has not sent yet. It is sized
-        // by its first row, for the rows left (a COPY of a few rows takes no megabyte), and holds
-        // that row whatever its size.
-        let chunk: Buffer | undefined;
-        let used = 0;
-        for (; at < rows.length; at++) {
-          const fields = line(rows[at]!);
-          // UTF-8 takes at most three bytes per UTF-16 code unit, an escaped byte two; each field's
-          // tab or the row's newline one more.
-          let room = 0;
-          let allText = true;
-          for (const field of fields) {
-            if (typeof field === 'string') room += field.length * 3 + 1;
-            else {
-              room += field.length * 2 + 1;
-              allText = false;
-            }
-          }
-          // Text alone is joined and written at once (most rows); bytes are escaped as they are written.
-          const text = allText ? fields.join('\t') : undefined;
-          if (chunk === undefined) chunk = Buffer.allocUnsafe(Math.max(room, Math.min(CHUNK_BYTES, room * (rows.length - at))));
-          else if (room > chunk.length - used) break;
-          if (text !== undefined) used += chunk.write(text, used);
-          else used = writeFields(chunk, used, fields);
-          chunk[used++] = NEWLINE;
-        }
-        if (!stream.write(chunk!.subarray(0, used))) {
-          stream.once('drain', pump);
-          return;
-        }
-      }
-      stream.end();
-    };
-    pump();
+    const copy: RowsToCopy<T, S> = { stream, rows, line, shared: shared as S, at: 0, pump: () => pumpRows(copy, reject) };
+    copy.pump();
   });
+}
+
+/** A COPY under way: its stream, its rows and how far they have been written. */
+interface RowsToCopy<T, S> {
+  stream: Writable;
+  rows: readonly T[];
+  line: CopyLine<T, S>;
+  shared: S;
+  at: number;
+  /** Writes on (pumpRows), when the stream has drained. */
+  pump: () => void;
+}
+
+/**
+ * Writes rows until the stream asks to wait. A row that cannot be encoded (its `line` threw) fails
+ * the COPY: the stream is destroyed, which sends the server CopyFail, instead of the error
+ * escaping from a 'drain' listener.
+ */
+function pumpRows<T, S>(copy: RowsToCopy<T, S>, reject: (err: unknown) => void): void {
+  try {
+    encodeRows(copy);
+  } catch (err) {
+    reject(err);
+    copy.stream.destroy(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+function encodeRows<T, S>(copy: RowsToCopy<T, S>): void {
+  const { stream, rows, line, shared } = copy;
+  while (copy.at < rows.length) {
+    // A new buffer each time: the stream holds on to a chunk it has not sent yet. It is sized by
+    // its first row, for the rows left (a COPY of a few rows takes no megabyte), and holds that
+    // row whatever its size.
+    let chunk: Buffer | undefined;
+    let used = 0;
+    let at = copy.at;
+    for (; at < rows.length; at++) {
+      const fields = line(rows[at]!, shared);
+      // UTF-8 takes at most three bytes per UTF-16 code unit, an escaped byte two; each field's
+      // tab or the row's newline one more.
+      let room = 0;
+      let allText = true;
+      for (const field of fields) {
+        if (typeof field === 'string') room += field.length * 3 + 1;
+        else {
+          room += field.length * 2 + 1;
+          allText = false;
+        }
+      }
+      // Text alone is joined and written at once (most rows); bytes are escaped as they are written.
+      const text = allText ? fields.join('\t') : undefined;
+      if (chunk === undefined) chunk = Buffer.allocUnsafe(Math.max(room, Math.min(CHUNK_BYTES, room * (rows.length - at))));
+      else if (room > chunk.length - used) break;
+      if (text !== undefined) used += chunk.write(text, used);
+      else used = writeFields(chunk, used, fields);
+      chunk[used++] = NEWLINE;
+    }
+    copy.at = at;
+    if (!stream.write(chunk!.subarray(0, used))) {
+      stream.once('drain', copy.pump);
+      return;
+    }
+  }
+  stream.end();
 }
 
 const TAB = 0x09;

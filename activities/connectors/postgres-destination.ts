@@ -245,20 +245,38 @@ export async function mergeIntoDestination(sql: Sql, dest: DestinationTable, row
  */
 export async function copyIntoDestination(sql: Sql, dest: DestinationTable, rows: { id: string; data: JsonObject }[]): Promise<boolean> {
   if (rows.length === 0) return true;
-  const jsonb = dest.columns.map((c) => dest.info.get(c)?.type === 'jsonb');
-  for (const row of rows) {
-    for (let i = 0; i < dest.columns.length; i++) if (!copyable(row.data[dest.columns[i]!], jsonb[i]!)) return false;
-  }
-  const own = dest.softDelete ? ['f', '\\N'] : [];
+  const table: CopiedTable = {
+    columns: dest.columns,
+    jsonb: dest.columns.map((c) => dest.info.get(c)?.type === 'jsonb'),
+    own: dest.softDelete ? ['f', '\\N'] : [],
+  };
+  if (!allCopyable(rows, table)) return false;
   const columns = [KEY_COLUMN, ...dest.columns, ...(dest.softDelete ? [DELETED_COLUMN, DELETED_AT_COLUMN] : [])].map(quoteIdent);
   // Each row's fields are made as its COPY row is encoded, so that they die young instead of
   // living through the whole COPY (a page's 10,000 rows, and their JSON, at once).
-  await copyRows(sql, `${quoteIdent(dest.schema)}.${quoteIdent(dest.table)}`, columns, rows, (row) => {
-    const fields = [copyField(row.id)];
-    for (let i = 0; i < dest.columns.length; i++) fields.push(copyValue(row.data[dest.columns[i]!], jsonb[i]!));
-    return own.length > 0 ? fields.concat(own) : fields;
-  });
+  await copyRows(sql, `${quoteIdent(dest.schema)}.${quoteIdent(dest.table)}`, columns, rows, destinationLine, table);
   return true;
+}
+
+/** A destination table's columns as a COPY into it writes them: which are jsonb, and the values of its own columns. */
+interface CopiedTable {
+  columns: string[];
+  jsonb: boolean[];
+  own: string[];
+}
+
+function allCopyable(rows: { data: JsonObject }[], { columns, jsonb }: CopiedTable): boolean {
+  for (const row of rows) {
+    for (let i = 0; i < columns.length; i++) if (!copyable(row.data[columns[i]!], jsonb[i]!)) return false;
+  }
+  return true;
+}
+
+/** A row's COPY fields (declared once: see CopyLine in db/copy.ts). */
+function destinationLine(row: { id: string; data: JsonObject }, { columns, jsonb, own }: CopiedTable): string[] {
+  const fields = [copyField(row.id)];
+  for (let i = 0; i < columns.length; i++) fields.push(copyValue(row.data[columns[i]!], jsonb[i]!));
+  return own.length > 0 ? fields.concat(own) : fields;
 }
 
 /**

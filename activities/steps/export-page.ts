@@ -203,12 +203,11 @@ export async function prepareMerge<R extends { id: string; data: JsonObject; jso
 ): Promise<PreparedMerge<R>> {
   const options = ctx.tableOptions;
   const { schema, table } = destinationTableOf(ctx);
-  const target = await ensureDestinationTable(db, schema, table, rows.map((r) => r.data), {
+  const target = await ensureDestinationTable(db, schema, table, rows.map(dataOf), {
     alterSchema: options.alterSchema,
     softDelete: options.deletionBehavior === 'SoftDelete',
   });
   const fitted = fitRows(target, rows, { autoTruncateStrings: options.autoTruncateStrings });
-  const unchanged = new Set(rows);
   return {
     refused: fitted.rejected,
     async write() {
@@ -222,6 +221,7 @@ export async function prepareMerge<R extends { id: string; data: JsonObject; jso
       }
       // In slices, so the statement text of a whole page is never held at once. A row fitRows
       // changed (a cut string, say) no longer matches the JSON it came with.
+      const unchanged = new Set(rows);
       for (let at = 0; at < fitted.rows.length; at += MERGE_SLICE) {
         const slice = fitted.rows.slice(at, at + MERGE_SLICE);
         await mergeIntoDestination(db, target, slice.map((r) => (r.json === undefined || unchanged.has(r) ? r : { id: r.id, data: r.data })));
@@ -230,6 +230,8 @@ export async function prepareMerge<R extends { id: string; data: JsonObject; jso
     },
   };
 }
+
+const dataOf = (row: { data: JsonObject }) => row.data;
 
 /** Rows per merge statement. */
 export const MERGE_SLICE = 2_500;

@@ -403,31 +403,67 @@ async function readAndHash(
     onRead?.(page.nextCursor);
     return partlyRecognisedPage(sql, ctx, page, page.parts, page.earlier);
   }
-  const ids = page.records.map((record) => recordId(record, ctx.idField));
+  const ids = recordIds(page.records, ctx.idField);
   const seen = countIds(ids);
   onRead?.(page.nextCursor);
   const { parts } = page;
-  const recordDigests = parts ? Buffer.allocUnsafe(page.records.length * HASH_BYTES) : undefined;
-  const rows: HashedPage['rows'] = [];
   // The records' texts as the source sent them: a new HTTP answer's bytes, or a table's rows.
-  const sent = page.texts;
-  const texts: HashedPage['texts'] = parts?.validUtf8 || sent ? [] : undefined;
-  for (let i = 0; i < page.records.length; i++) {
-    // Hashed in slices, giving way between them: the import of the page before this one (read
-    // ahead) is meanwhile waiting for its database answers on the same thread.
-    if (i > 0 && i % HASH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const bytes = parts?.bytesOf(i);
-    if (bytes) sha256Bytes(bytes).copy(recordDigests!, i * HASH_BYTES);
-    if (seen.get(ids[i]!)! > 1) continue;
-    const record = page.records[i]!;
-    rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
-    const text = bytes ?? sent?.[i];
-    texts?.push(text && isObjectText(text) ? text : undefined);
+  const hashing: PageHashing = {
+    page,
+    ids,
+    seen,
+    recordDigests: parts ? Buffer.allocUnsafe(page.records.length * HASH_BYTES) : undefined,
+    rows: [],
+    texts: parts?.validUtf8 || page.texts ? [] : undefined,
+  };
+  // Hashed in slices, giving way between them: the import of the page before this one (read
+  // ahead) is meanwhile waiting for its database answers on the same thread.
+  for (let from = 0; from < page.records.length; from += HASH_SLICE) {
+    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    hashRecords(hashing, from, Math.min(from + HASH_SLICE, page.records.length));
   }
+  const { rows, texts, recordDigests } = hashing;
   // Digested, the answer's bytes are needed again only as the objects' texts.
   page.parts = undefined;
   page.texts = undefined;
   return { ...hashedPage(page, page.records.length, rows, seen, 0, recordDigests), ...(texts ? { texts } : {}) };
+}
+
+/** A page read whole being hashed (readAndHash), slice by slice. */
+interface PageHashing {
+  page: SourceReadResult;
+  ids: string[];
+  seen: Map<string, number>;
+  recordDigests: Buffer | undefined;
+  rows: HashedPage['rows'];
+  texts: HashedPage['texts'];
+}
+
+/**
+ * Hashes a page's records from `from` to `to`: each record's bytes digested (when the page has
+ * them), and each record whose id is on the page once hashed as an object, with its text. Not a
+ * loop inside readAndHash: see CopyLine in db/copy.ts (a function made or entered once per page
+ * loses its optimized code between pages).
+ */
+function hashRecords({ page, ids, seen, recordDigests, rows, texts }: PageHashing, from: number, to: number): void {
+  const { parts, records } = page;
+  const sent = page.texts;
+  for (let i = from; i < to; i++) {
+    const bytes = parts?.bytesOf(i);
+    if (bytes) sha256Bytes(bytes).copy(recordDigests!, i * HASH_BYTES);
+    if (seen.get(ids[i]!)! > 1) continue;
+    const record = records[i]!;
+    rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
+    const text = bytes ?? sent?.[i];
+    texts?.push(text && isObjectText(text) ? text : undefined);
+  }
+}
+
+/** The records' ids, by the task's id field. */
+function recordIds(records: JsonObject[], idField: string): string[] {
+  const ids = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) ids[i] = recordId(records[i]!, idField);
+  return ids;
 }
 
 /** Whether a record's bytes are an object's JSON by their ends (a check on the scanner that found them). */
@@ -449,9 +485,10 @@ function countIds(ids: string[]): Map<string, number> {
 function hashedPage(page: SourceReadResult, fetched: number, rows: HashedPage['rows'], seen: Map<string, number>, recordsRecognised: number, recordDigests?: Buffer): HashedPage {
   // Not [...seen]: that is a pair array per object of the page, for the few ids seen twice.
   const duplicates: [string, number][] = [];
-  seen.forEach((count, id) => {
+  for (const id of seen.keys()) {
+    const count = seen.get(id)!;
     if (count > 1) duplicates.push([id, count]);
-  });
+  }
   const remember = page.recognition && duplicates.length === 0 ? { ...page.recognition, ...(recordDigests ? { recordDigests } : {}) } : undefined;
   return { page, fetched, rows, ids: seen, duplicates, recordsRecognised, ...(remember ? { remember } : {}) };
 }

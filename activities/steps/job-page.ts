@@ -116,7 +116,7 @@ export async function synchroniseImportedPage(
   hashed: HashedPage,
   onlyRecordingLeft?: () => void,
 ): Promise<ImportPageResult> {
-  const { page, rows, fetched } = hashed;
+  const { rows } = hashed;
   const millis = { import: 0, map: 0, diff: 0, upsert: 0, export: 0 };
   let clock = performance.now();
   const lap = (step: keyof typeof millis) => {
@@ -124,52 +124,17 @@ export async function synchroniseImportedPage(
     millis[step] += now - clock;
     clock = now;
   };
-  const outcomeOf = (pageRows: PageRow[], queued: number): ImportPageResult => {
-    // Counted in one pass (a filtered copy of the page per count was the page's garbage).
-    const actions: Record<Action, number> = { create: 0, update: 0, unchanged: 0, failed: 0, skipped: 0 };
-    const space: Record<PageRow['space'], number> = { create: 0, update: 0, unchanged: 0 };
-    let refused = 0;
-    for (const r of pageRows) {
-      actions[r.action]++;
-      space[r.space]++;
-      if (r.refused !== null) refused++;
-    }
-    const settled = rows.length - pageRows.length;
-    return {
-      fetched,
-      staged: rows.length,
-      rejected: fetched - rows.length,
-      created: space.create,
-      changed: space.update,
-      unchanged: space.unchanged + settled,
-      settled,
-      nextCursor: page.nextCursor,
-      totalCount: page.totalCount,
-      requests: page.requests,
-      watermark: page.watermark,
-      synchronised: {
-        created: actions.create,
-        changed: actions.update,
-        unchanged: actions.unchanged + settled,
-        failed: actions.failed + refused,
-        queued,
-      },
-      millis: Object.fromEntries(Object.entries(millis).map(([k, v]) => [k, Math.round(v)])),
-      recognised: page.recognised ? 1 : 0,
-      recordsRecognised: hashed.recordsRecognised,
-    };
-  };
-  if (rows.length === 0) return outcomeOf([], 0);
+  if (rows.length === 0) return pageOutcome(hashed, [], 0, millis);
 
   const found = await hashed.unsettledAhead;
   const ahead = found && Date.now() - found.at < LOOKED_UP_AHEAD_FOR_MS ? found : undefined;
   const unsettled = ahead ? ahead.objects : await findUnsettled(sql, ctx, args, hashed);
   lap('import');
   // A page of settled objects (most pages of most runs) is done: nothing to map, diff or write.
-  if (unsettled.length === 0) return outcomeOf([], 0);
+  if (unsettled.length === 0) return pageOutcome(hashed, [], 0, millis);
   const objects = unsettledRows(rows, unsettled);
   // The connector space needs only what the look-up found: it is written while the page is mapped.
-  const spaceRows = unsettled.map((u, i) => spaceRowOf(u, objects[i]!, hashed.texts?.[u.n - 1]));
+  const spaceRows = spaceRowsOf(unsettled, objects, hashed.texts);
   const spaceStarted = performance.now();
   const space = writeConnectorSpace(sql, ctx, args, spaceRows).finally(() => {
     millis.import += performance.now() - spaceStarted;
@@ -220,7 +185,7 @@ export async function synchroniseImportedPage(
         lap('upsert');
         await space;
         // Unwritten, the refusals are the export step's to find again.
-        const outcome = outcomeOf(written ? pageRows : pageRows.map((r) => ({ ...r, refused: null })), queued);
+        const outcome = pageOutcome(hashed, pageRows, queued, millis, written);
         await tx`
           update sync_seen_pages set result = ${JSON.stringify(outcome)}::text::jsonb
           where run_id = ${args.runId}::uuid and task_id = ${args.taskId} and page_no = ${args.pageNo}`;
@@ -256,6 +221,49 @@ export async function synchroniseImportedPage(
     // Never leave a write running behind a failed attempt (its retry writes the same rows again).
     await Promise.allSettled([destination, space, registered]);
   }
+}
+
+/**
+ * The page's outcome from what each of its rows' steps did, counted in one pass (a filtered copy
+ * of the page per count was the page's garbage). Refusals count only where the destination was
+ * written (`written`): unwritten, they are the export step's to find again.
+ */
+function pageOutcome(hashed: HashedPage, pageRows: PageRow[], queued: number, millis: Record<string, number>, written = true): ImportPageResult {
+  const { page, rows, fetched } = hashed;
+  const actions: Record<Action, number> = { create: 0, update: 0, unchanged: 0, failed: 0, skipped: 0 };
+  const space: Record<PageRow['space'], number> = { create: 0, update: 0, unchanged: 0 };
+  let refused = 0;
+  for (const r of pageRows) {
+    actions[r.action]++;
+    space[r.space]++;
+    if (written && r.refused !== null) refused++;
+  }
+  const settled = rows.length - pageRows.length;
+  const rounded: Record<string, number> = {};
+  for (const step in millis) rounded[step] = Math.round(millis[step]!);
+  return {
+    fetched,
+    staged: rows.length,
+    rejected: fetched - rows.length,
+    created: space.create,
+    changed: space.update,
+    unchanged: space.unchanged + settled,
+    settled,
+    nextCursor: page.nextCursor,
+    totalCount: page.totalCount,
+    requests: page.requests,
+    watermark: page.watermark,
+    synchronised: {
+      created: actions.create,
+      changed: actions.update,
+      unchanged: actions.unchanged + settled,
+      failed: actions.failed + refused,
+      queued,
+    },
+    millis: rounded,
+    recognised: page.recognised ? 1 : 0,
+    recordsRecognised: hashed.recordsRecognised,
+  };
 }
 
 /** What stands for an object a page has written and let go of. */
@@ -327,12 +335,16 @@ export function lookUpAhead(sql: Sql, ctx: TaskContext, stillWriting: () => Iter
 
 /** Whether a page holds any object of another's. */
 export function sharesObjects(page: HashedPage, other: HashedPage): boolean {
-  return other.rows.some((r) => page.ids.has(r.external_id));
+  const { ids } = page;
+  for (const r of other.rows) if (ids.has(r.external_id)) return true;
+  return false;
 }
 
 /** The page's rows of its unsettled objects, in the look-up's order (by their place, not a map of the page's ids). */
 function unsettledRows(rows: HashedPage['rows'], unsettled: UnsettledObject[]): HashedPage['rows'] {
-  return unsettled.map((u) => rows[u.n - 1]!);
+  const found = new Array<HashedPage['rows'][number]>(unsettled.length);
+  for (let i = 0; i < unsettled.length; i++) found[i] = rows[unsettled[i]!.n - 1]!;
+  return found;
 }
 
 /**
@@ -398,7 +410,9 @@ function withUnknownObjects(answer: LookUpRow[]): UnsettledObject[] {
  * Objects the mapping refused fail; those the task's filter leaves out are skipped.
  */
 function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows'], mapped: MappedRecord[], spaceRows: SpaceRow[]): PageRow[] {
-  return unsettled.map((u, i) => {
+  const rows = new Array<PageRow>(unsettled.length);
+  for (let i = 0; i < unsettled.length; i++) {
+    const u = unsettled[i]!;
     const object = objects[i]!;
     const m = mapped[i]!;
     let action: Action;
@@ -407,7 +421,7 @@ function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows']
     else if (!u.has_contract || u.target_id === null) action = 'create';
     else action = u.target_hash !== m.target_hash ? 'update' : 'unchanged';
     const changes = action === 'create' || action === 'update';
-    return {
+    rows[i] = {
       external_id: object.external_id,
       origin_hash: object.hash,
       mapped: changes ? (m.mapped as JsonObject) : null,
@@ -419,7 +433,8 @@ function decideActions(unsettled: UnsettledObject[], objects: HashedPage['rows']
       refused: null,
       contracted: u.has_contract === true,
     };
-  });
+  }
+  return rows;
 }
 
 /** Export: the task's destination table made ready for the page's changes, which are fitted to it. */
@@ -427,15 +442,12 @@ async function prepareDestination(pools: ConnectionPools, ctx: TaskContext, args
   const dest = ctx.destination;
   const db = pools.get(dest.version, dest.config as unknown as PostgresConnectionConfig, dest.secrets.password as string | undefined);
   // Objects the task has no contract for have no row of the task's in the table: they are copied.
-  const fresh = changes.every((r) => !r.contracted) ? freshScope('destination', args) : undefined;
-  const merge = await prepareMerge(
-    db,
-    ctx,
-    changes.map((row) => ({ row, id: row.external_id, data: row.mapped!, json: row.mappedJson! })),
-    fresh,
-  );
+  const fresh = !changes.some(isContracted) ? freshScope('destination', args) : undefined;
+  const merge = await prepareMerge(db, ctx, changes.map(destinationRowOf), fresh);
   return { refused: merge.refused.map(({ row, error }) => ({ row: row.row, error })), write: merge.write };
 }
+
+const destinationRowOf = (row: PageRow) => ({ row, id: row.external_id, data: row.mapped!, json: row.mappedJson! });
 
 /** An unsettled object as the connector space sees it. */
 export interface SpaceRow {
@@ -451,6 +463,16 @@ export interface SpaceRow {
   data: JsonObject | null;
   /** With `data`, its JSON as the source sent it, when the page has it (see HashedPage.texts): stored as it is. */
   text?: Uint8Array | undefined;
+}
+
+/** Import: what the connector space holds of the page's unsettled objects, and what it needs (spaceRowOf). */
+function spaceRowsOf(unsettled: UnsettledObject[], objects: HashedPage['rows'], texts: HashedPage['texts']): SpaceRow[] {
+  const rows = new Array<SpaceRow>(unsettled.length);
+  for (let i = 0; i < unsettled.length; i++) {
+    const u = unsettled[i]!;
+    rows[i] = spaceRowOf(u, objects[i]!, texts?.[u.n - 1]);
+  }
+  return rows;
 }
 
 /** Import: what the connector space holds of an unsettled object, and what it needs. */
@@ -475,20 +497,14 @@ const SPACE_TABLE = 'syncline_page_space';
  * Says which way it went.
  */
 export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, rows: SpaceRow[]): Promise<'copied' | 'merged' | 'none'> {
-  const written = rows.filter((r) => r.data !== null);
+  const written = rows.filter(isWritten);
   if (written.length === 0) return 'none';
   const key = freshScope('space', args);
-  if (written.every((r) => r.space === 'create') && !metKeyConflict(key)) {
+  if (written.every(isCreated) && !metKeyConflict(key)) {
+    const of = { source: String(ctx.source.id), entity: copyField(ctx.spaceEntity), runId: args.runId };
     const copied = await copyingFresh(key, () =>
       sql.begin(async (tx) => {
-        await copyRows(tx, 'connector_space_objects', ['connected_system_id', 'entity', 'external_id', 'data', 'hash', 'last_changed_run_id'], written, (r) => [
-          String(ctx.source.id),
-          copyField(ctx.spaceEntity),
-          copyField(r.external_id),
-          spaceJson(r),
-          r.origin_hash,
-          args.runId,
-        ]);
+        await copyRows(tx, 'connector_space_objects', ['connected_system_id', 'entity', 'external_id', 'data', 'hash', 'last_changed_run_id'], written, spaceObjectLine, of);
       }),
     );
     if (copied) return 'copied';
@@ -497,10 +513,16 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
   return 'merged';
 }
 
+// The page's row functions and tests, declared once (see CopyLine in db/copy.ts).
+const isWritten = (r: SpaceRow) => r.data !== null;
+const isCreated = (r: SpaceRow) => r.space === 'create';
+const spaceObjectLine = (r: SpaceRow, of: { source: string; entity: string; runId: string }) => [of.source, of.entity, copyField(r.external_id), spaceJson(r), r.origin_hash, of.runId];
+const spaceTableLine = (r: SpaceRow) => [copyField(r.external_id), r.origin_hash, spaceJson(r)];
+
 async function mergeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, written: SpaceRow[]): Promise<void> {
   await sql.begin(async (tx) => {
     await tx.unsafe(`create temp table if not exists ${SPACE_TABLE} (external_id text not null, origin_hash text not null, data json not null) on commit delete rows`);
-    await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, (r) => [copyField(r.external_id), r.origin_hash, spaceJson(r)]);
+    await copyRows(tx, SPACE_TABLE, ['external_id', 'origin_hash', 'data'], written, spaceTableLine);
     await tx`
       insert into connector_space_objects (connected_system_id, entity, external_id, data, hash, last_changed_run_id)
       select ${ctx.source.id}, ${ctx.spaceEntity}, t.external_id, t.data, t.origin_hash, ${args.runId}::uuid
@@ -534,9 +556,18 @@ interface PageWrite {
 
 /** The page's creates and updates, and what the run log records (those and the failures). */
 function writesOf(rows: PageRow[]): { changes: PageRow[]; logged: PageRow[] } {
-  const changes = rows.filter((r) => r.action === 'create' || r.action === 'update');
-  return { changes, logged: rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'failed') };
+  return { changes: rows.filter(isChange), logged: rows.filter(isLogged) };
 }
+
+// Tests of a page's rows, declared once (see CopyLine in db/copy.ts).
+const isChange = (r: PageRow) => r.action === 'create' || r.action === 'update';
+const isLogged = (r: PageRow) => r.action === 'create' || r.action === 'update' || r.action === 'failed';
+const isDecided = (r: PageRow) => r.action === 'create' || r.action === 'update' || r.action === 'unchanged';
+const isUnchanged = (r: PageRow) => r.action === 'unchanged';
+const isContracted = (r: PageRow) => r.contracted;
+const isRefused = (r: PageRow) => r.refused !== null;
+const externalIdOf = (r: PageRow) => r.external_id;
+const originHashOf = (r: PageRow) => r.origin_hash;
 
 /** The working table of the register, contracts and run log on their connection (emptied at every commit). */
 const PAGE_TABLE = 'syncline_page_rows';
@@ -553,7 +584,7 @@ const PAGE_TABLE = 'syncline_page_rows';
 async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<ImportPageResult> {
   const { ctx, logs, args, rows, changes, logged, merged, finish } = page;
   const scope = freshScope('register', args);
-  if (rows.every((r) => !r.contracted) && !metKeyConflict(scope)) {
+  if (!rows.some(isContracted) && !metKeyConflict(scope)) {
     const copied = await copyingFresh(scope, () => copyFreshPage(sql, page));
     if (copied) return copied.value;
   }
@@ -564,34 +595,36 @@ async function writeRegisterAndContracts(sql: Sql, page: PageWrite): Promise<Imp
         `create temp table if not exists ${PAGE_TABLE} (external_id text not null, origin_hash text not null, mapped json,
            target_hash text, action text not null, refused boolean not null, error text) on commit delete rows`,
       );
-      await copyRows(tx, PAGE_TABLE, ['external_id', 'origin_hash', 'mapped', 'target_hash', 'action', 'refused', 'error'], logged, (r) => [
-        copyField(r.external_id),
-        r.origin_hash,
-        copyJsonField(r.mappedJson),
-        r.target_hash ?? '\\N',
-        r.action,
-        r.refused === null ? 'f' : 't',
-        copyField(r.error ?? r.refused),
-      ]);
+      await copyRows(tx, PAGE_TABLE, ['external_id', 'origin_hash', 'mapped', 'target_hash', 'action', 'refused', 'error'], logged, pageTableLine);
     }
     await dropSupersededExports(tx, args, rows);
-    const unchanged = rows.filter((r) => r.action === 'unchanged');
+    const unchanged = rows.filter(isUnchanged);
     if (unchanged.length > 0) {
       // An object found unchanged was mapped afresh to what the target holds: its contract now
       // says so, and the next import settles it without mapping it again.
       await tx`
         update contracts k
         set origin_hash = x.origin_hash, synced_origin_hash = x.origin_hash, last_synced_at = now(), updated_at = now()
-        from unnest(${unchanged.map((r) => r.external_id)}::text[], ${unchanged.map((r) => r.origin_hash)}::text[]) as x(external_id, origin_hash)
+        from unnest(${unchanged.map(externalIdOf)}::text[], ${unchanged.map(originHashOf)}::text[]) as x(external_id, origin_hash)
         where k.task_id = ${args.taskId} and k.origin_id = x.external_id`;
     }
     const written = changes.length > 0 && (await merged());
     let queued = 0;
-    if (changes.length > 0) queued = await upsertChanges(tx, ctx, args, written, changes.some((r) => r.refused !== null));
-    if (logged.length > 0) await writeRunLog(tx, logs, args, written, changes.some((r) => r.refused !== null));
+    if (changes.length > 0) queued = await upsertChanges(tx, ctx, args, written, changes.some(isRefused));
+    if (logged.length > 0) await writeRunLog(tx, logs, args, written, changes.some(isRefused));
     return finish(tx, { written: changes.length === 0 || written, queued });
   });
 }
+
+const pageTableLine = (r: PageRow) => [
+  copyField(r.external_id),
+  r.origin_hash,
+  copyJsonField(r.mappedJson),
+  r.target_hash ?? '\\N',
+  r.action,
+  r.refused === null ? 'f' : 't',
+  copyField(r.error ?? r.refused),
+];
 
 /**
  * Upsert, for a page of objects the task has no contract for (a first run's pages): the same rows
@@ -619,72 +652,37 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
            (now() + make_interval(days => ${errorDays}::int))::text as failed,
            array(select nextval('register_objects_id_seq')::text from generate_series(1, ${changes.length})) as ids`.then(([at]) => ({
     at: at!,
-    registered: changes.map((row, i) => ({ row, id: at!.ids[i]! })),
+    registered: withRegisterIds(changes, at!.ids),
   }));
   drawn.catch(() => undefined);
   const register = sql.begin(async (tx) => {
     await dropSupersededExports(tx, args, rows);
     const { registered } = await drawn;
-    await copyRows(tx, 'register_objects', ['id', 'workspace_id', 'object_type', 'external_key', 'data', 'hash', 'last_run_id'], registered, ({ row, id }) => [
-      id,
-      String(ctx.workspaceId),
-      copyField(ctx.targetEntity),
-      copyField(row.external_id),
-      copyJsonField(row.mappedJson),
-      copyField(row.target_hash),
-      args.runId,
-    ]);
+    const of = { workspace: String(ctx.workspaceId), type: copyField(ctx.targetEntity), runId: args.runId };
+    await copyRows(tx, 'register_objects', ['id', 'workspace_id', 'object_type', 'external_key', 'data', 'hash', 'last_run_id'], registered, registerLine, of);
   });
   register.then(registerCommitted, () => undefined);
   const recorded = sql.begin(async (tx) => {
     const { at, registered } = await drawn;
     const written = changes.length > 0 && (await merged());
     const { runId, taskId, pageNo } = args;
+    const of: PageConstants = { runId, taskId: String(taskId), pageNo: String(pageNo), ...at };
     const exportColumns = ['run_id', 'task_id', 'page_no', 'origin_id', 'register_object_id', 'action'];
     let queued = 0;
     if (written) {
       const columns = ['task_id', 'origin_id', 'register_object_id', 'origin_hash', 'last_run_id', 'target_id', 'target_hash', 'synced_origin_hash', 'last_synced_at', 'last_action'];
-      await copyRows(tx, 'contracts', columns, registered, ({ row, id }) => {
-        const base = [String(taskId), copyField(row.external_id), id, row.origin_hash, runId];
-        // A row the table refused: its contract records no write.
-        if (row.refused !== null) return [...base, '\\N', '\\N', '\\N', '\\N', '\\N'];
-        return [...base, copyField(row.external_id), copyField(row.target_hash), row.origin_hash, at.now, 'create'];
-      });
+      await copyRows(tx, 'contracts', columns, registered, writtenContractLine, of);
       // What the table refused fails for good (a retry would meet the same table).
-      const refused = registered.filter(({ row }) => row.refused !== null);
-      await copyRows(tx, 'pending_exports', [...exportColumns, 'status', 'attempts', 'error'], refused, ({ row, id }) => [
-        runId, String(taskId), String(pageNo), copyField(row.external_id), id, row.action, 'Failed', '1', copyField(row.refused),
-      ]);
+      const refused = registered.filter(isRegisteredRefused);
+      await copyRows(tx, 'pending_exports', [...exportColumns, 'status', 'attempts', 'error'], refused, failedExportLine, of);
     } else if (changes.length > 0) {
-      await copyRows(tx, 'contracts', ['task_id', 'origin_id', 'register_object_id', 'origin_hash', 'last_run_id'], registered, ({ row, id }) => [
-        String(taskId), copyField(row.external_id), id, row.origin_hash, runId,
-      ]);
-      await copyRows(tx, 'pending_exports', exportColumns, registered, ({ row, id }) => [runId, String(taskId), String(pageNo), copyField(row.external_id), id, row.action]);
+      await copyRows(tx, 'contracts', ['task_id', 'origin_id', 'register_object_id', 'origin_hash', 'last_run_id'], registered, queuedContractLine, of);
+      await copyRows(tx, 'pending_exports', exportColumns, registered, queuedExportLine, of);
       queued = changes.length;
     }
-    // The run log: as writeRunLog writes it (a refused write is logged as done without a target,
-    // and failed). The objects written go in one batch per action; the others one row each, as
-    // the export step updates the entries of what it writes later (export-page.ts).
-    type Entry = { row: PageRow; failed: string | null };
-    const entries: Entry[] = [];
-    const batches = new Map<'created' | 'updated', RunLogBatch>();
-    for (const row of logged) {
-      if (row.action !== 'failed' && written && row.refused === null) {
-        const action = row.action === 'create' ? 'created' : 'updated';
-        let batch = batches.get(action);
-        if (batch === undefined) batches.set(action, (batch = { runId, taskId, action, targeted: true, originIds: [], expiresAt: at.kept }));
-        batch.originIds.push(row.external_id);
-        continue;
-      }
-      entries.push({ row, failed: row.action === 'failed' ? row.error : null });
-      if (written && row.refused !== null) entries.push({ row, failed: row.refused });
-    }
-    for (const batch of batches.values()) await writeRunLogBatch(tx, batch);
-    await copyRows(tx, 'run_logs', ['run_id', 'task_id', 'origin_id', 'target_id', 'action', 'error', 'expires_at'], entries, ({ row, failed }) => {
-      const origin = copyField(row.external_id);
-      if (failed !== null || row.action === 'failed') return [runId, String(taskId), origin, '\\N', 'failed', copyField(failed), at.failed];
-      return [runId, String(taskId), origin, '\\N', row.action === 'create' ? 'created' : 'updated', '\\N', at.kept];
-    });
+    const { batches, entries } = runLogOf(logged, written, { runId, taskId, expiresAt: at.kept });
+    for (const batch of batches) await writeRunLogBatch(tx, batch);
+    await copyRows(tx, 'run_logs', ['run_id', 'task_id', 'origin_id', 'target_id', 'action', 'error', 'expires_at'], entries, runLogLine, of);
     // The register's commit comes first; its failure rolls this back.
     await register;
     return finish(tx, { written: changes.length === 0 || written, queued });
@@ -695,6 +693,83 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
   if (registerDone.status === 'rejected') throw registerDone.reason;
   if (recordedDone.status === 'rejected') throw recordedDone.reason;
   return recordedDone.value;
+}
+
+/** A create or update of a first run's page with the register id drawn for it. */
+interface Registered {
+  row: PageRow;
+  id: string;
+}
+
+/** What is the same for every row a first run's page copies: its run, task and page, and its times (as text). */
+interface PageConstants {
+  runId: string;
+  taskId: string;
+  pageNo: string;
+  now: string;
+  kept: string;
+  failed: string;
+}
+
+/** An entry of the run log that is not in a batch: a failure, or a change that was not written. */
+interface RunLogEntryRow {
+  row: PageRow;
+  failed: string | null;
+}
+
+function withRegisterIds(changes: PageRow[], ids: string[]): Registered[] {
+  const registered = new Array<Registered>(changes.length);
+  for (let i = 0; i < changes.length; i++) registered[i] = { row: changes[i]!, id: ids[i]! };
+  return registered;
+}
+
+// A first run's page's COPY rows and tests, declared once (see CopyLine in db/copy.ts).
+const registerLine = ({ row, id }: Registered, of: { workspace: string; type: string; runId: string }) => [
+  id,
+  of.workspace,
+  of.type,
+  copyField(row.external_id),
+  copyJsonField(row.mappedJson),
+  copyField(row.target_hash),
+  of.runId,
+];
+const writtenContractLine = ({ row, id }: Registered, of: PageConstants) =>
+  // A row the table refused: its contract records no write.
+  row.refused !== null
+    ? [of.taskId, copyField(row.external_id), id, row.origin_hash, of.runId, '\\N', '\\N', '\\N', '\\N', '\\N']
+    : [of.taskId, copyField(row.external_id), id, row.origin_hash, of.runId, copyField(row.external_id), copyField(row.target_hash), row.origin_hash, of.now, 'create'];
+const queuedContractLine = ({ row, id }: Registered, of: PageConstants) => [of.taskId, copyField(row.external_id), id, row.origin_hash, of.runId];
+const isRegisteredRefused = ({ row }: Registered) => row.refused !== null;
+const failedExportLine = ({ row, id }: Registered, of: PageConstants) => [
+  of.runId, of.taskId, of.pageNo, copyField(row.external_id), id, row.action, 'Failed', '1', copyField(row.refused),
+];
+const queuedExportLine = ({ row, id }: Registered, of: PageConstants) => [of.runId, of.taskId, of.pageNo, copyField(row.external_id), id, row.action];
+const runLogLine = ({ row, failed }: RunLogEntryRow, of: PageConstants) => {
+  const origin = copyField(row.external_id);
+  if (failed !== null || row.action === 'failed') return [of.runId, of.taskId, origin, '\\N', 'failed', copyField(failed), of.failed];
+  return [of.runId, of.taskId, origin, '\\N', row.action === 'create' ? 'created' : 'updated', '\\N', of.kept];
+};
+
+/**
+ * A first run's page's run log, as writeRunLog writes it (a refused write is logged as done
+ * without a target, and failed): the objects written go in one batch per action; the others one
+ * row each, as the export step updates the entries of what it writes later (export-page.ts).
+ */
+function runLogOf(logged: PageRow[], written: boolean, of: { runId: string; taskId: number; expiresAt: string }): { batches: RunLogBatch[]; entries: RunLogEntryRow[] } {
+  const entries: RunLogEntryRow[] = [];
+  const batches = new Map<'created' | 'updated', RunLogBatch>();
+  for (const row of logged) {
+    if (row.action !== 'failed' && written && row.refused === null) {
+      const action = row.action === 'create' ? 'created' : 'updated';
+      let batch = batches.get(action);
+      if (batch === undefined) batches.set(action, (batch = { runId: of.runId, taskId: of.taskId, action, targeted: true, originIds: [], expiresAt: of.expiresAt }));
+      batch.originIds.push(row.external_id);
+      continue;
+    }
+    entries.push({ row, failed: row.action === 'failed' ? row.error : null });
+    if (written && row.refused !== null) entries.push({ row, failed: row.refused });
+  }
+  return { batches: [...batches.values()], entries };
 }
 
 /** The register and contracts of the page's creates and updates (see writeRegisterAndContracts); returns the exports queued. */
@@ -784,7 +859,7 @@ async function writeRunLog(tx: Tx, logs: RunLogWriter, args: PageRef, written: b
  * have none open; the check is one index probe.
  */
 async function dropSupersededExports(tx: Tx, args: PageRef, rows: PageRow[]): Promise<void> {
-  const decided = rows.filter((r) => r.action === 'create' || r.action === 'update' || r.action === 'unchanged').map((r) => r.external_id);
+  const decided = rows.filter(isDecided).map(externalIdOf);
   if (decided.length === 0) return;
   const [open] = await tx<{ open: boolean }[]>`
     select exists (select 1 from pending_exports where task_id = ${args.taskId} and status in ('Pending', 'Executing')) as open`;
