@@ -53,17 +53,28 @@ export const SYNCHRONISE_TABLES: readonly WorkingTable[] = ['register_objects', 
  */
 export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: readonly WorkingTable[]): Promise<void> {
   if (!tablesDoubled(pageNo)) return;
-  if (pageNo <= 1) await analyzeChangedTables(sql, tables, 0, FIRST_PAGES_MIN_ROWS);
-  else await analyzeChangedTables(sql, tables, 0.1);
+  if (pageNo <= 1) await analyzeChangedTables(sql, tables, 0, FIRST_PAGES_MIN_ROWS, GROWING_TABLES_STATISTICS_TARGET);
+  else await analyzeChangedTables(sql, tables, 0.1, undefined, GROWING_TABLES_STATISTICS_TARGET);
 }
+
+/**
+ * The statistics target of the analyzes a run makes as its tables grow: a sample of 9,000 rows
+ * (300 per unit) instead of the server's default 30,000. What the planner needs from them is each
+ * table's size and that its keys are distinct, which the smaller sample tells as well; sampling a
+ * million-row connector space took 310–370 ms at the default and 83 ms at 30, and a first run of
+ * a million objects analyzes its three big tables seven times. Where autovacuum runs, its
+ * analyzes after the run sample at the server's default again.
+ */
+export const GROWING_TABLES_STATISTICS_TARGET = 30;
 
 /**
  * Analyzes those of `tables` whose row count moved more than `share` (and at least `minRows` rows)
  * away from what the planner believes (the live-row counter, a second or so behind), or whose file
  * grew by that share and 8 pages (current at once). Updates that leave the count as it was are
  * left to autovacuum. (The change counter is no guide: an ANALYZE of some columns never resets it.)
+ * `statisticsTarget`, when given, sizes the sample instead of the server's default.
  */
-export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number, minRows = 500): Promise<void> {
+export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number, minRows = 500, statisticsTarget?: number): Promise<void> {
   const minimum = { rows: minRows, pages: 8 };
   // to_regclass follows the search path, as the engine's statements do.
   const changed = await sql<{ relname: string }[]>`
@@ -73,5 +84,12 @@ export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTab
            or pg_relation_size(c.oid) / current_setting('block_size')::int > ${minimum.pages}::float8 + c.relpages * (1 + ${share}::float8))`;
   if (changed.length === 0) return;
   const list = changed.map(({ relname }) => `${quoteIdent(relname)} (${KEY_COLUMNS[relname as WorkingTable].map(quoteIdent).join(', ')})`);
-  await sql.unsafe(`analyze ${list.join(', ')}`);
+  if (statisticsTarget === undefined) {
+    await sql.unsafe(`analyze ${list.join(', ')}`);
+    return;
+  }
+  await sql.begin(async (tx) => {
+    await tx.unsafe(`set local default_statistics_target = ${Math.trunc(statisticsTarget)}`);
+    await tx.unsafe(`analyze ${list.join(', ')}`);
+  });
 }
