@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { hashObject, stableStringify } from '../activities/hashing';
+import { hashObject, sha256Into, stableStringify } from '../activities/hashing';
 
 test('stableStringify sorts object keys at every level and keeps array order', () => {
   const value = { b: 1, a: { d: [3, { z: true, y: null }], c: 'x' } };
@@ -47,4 +47,16 @@ test('hashObject is key-order insensitive but order, type and value sensitive', 
 test('hashObject is the hex SHA-256 of the stable string', () => {
   const value = { b: [1, 2], a: 'x' };
   assert.equal(hashObject(value), createHash('sha256').update('{"a":"x","b":[1,2]}').digest('hex'));
+});
+
+test('sha256Into writes the SHA-256 of bytes where it is told, and nothing else', () => {
+  const target = Buffer.alloc(3 * 32, 0xee);
+  const inputs = [Buffer.from('{"id":1}'), Buffer.from([0x00, 0xff, 0x80, 0x7f, 0xc3, 0xa9]), Buffer.alloc(0)];
+  sha256Into(inputs[1]!, target, 32);
+  assert.ok(target.subarray(0, 32).every((b) => b === 0xee), 'the bytes before are untouched');
+  assert.ok(target.subarray(64).every((b) => b === 0xee), 'the bytes after are untouched');
+  for (const [i, input] of inputs.entries()) sha256Into(input, target, i * 32);
+  for (const [i, input] of inputs.entries()) {
+    assert.equal(target.subarray(i * 32, (i + 1) * 32).toString('hex'), createHash('sha256').update(input).digest('hex'));
+  }
 });

@@ -10,7 +10,7 @@ import type { JsonObject } from '../connectors/types';
 import type { ConnectionPools } from '../connectors/postgres-destination';
 import { recordId } from '../connectors/http-json-source';
 import { SyncError } from '../errors';
-import { hashObject, sha256Bytes } from '../hashing';
+import { hashObject, sha256Into } from '../hashing';
 import { mapRecords, type MappedRecord } from '../map-records';
 import { analyzeAsTablesGrow, IMPORT_TABLES, tablesDoubled } from '../statistics';
 import { actionByContract, settledContract } from './contract-rules';
@@ -450,7 +450,7 @@ function hashRecords({ page, ids, seen, recordDigests, rows, texts }: PageHashin
   const sent = page.texts;
   for (let i = from; i < to; i++) {
     const bytes = parts?.bytesOf(i);
-    if (bytes) sha256Bytes(bytes).copy(recordDigests!, i * HASH_BYTES);
+    if (bytes) sha256Into(bytes, recordDigests!, i * HASH_BYTES);
     if (seen.get(ids[i]!)! > 1) continue;
     const record = records[i]!;
     rows.push({ external_id: ids[i]!, hash: hashObject(record), data: record });
@@ -510,7 +510,7 @@ async function partlyRecognisedPage(sql: Sql, ctx: TaskContext, page: SourceRead
   for (let i = 0; i < parts.count; i++) {
     if (i > 0 && i % HASH_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const at = i * HASH_BYTES;
-    sha256Bytes(parts.bytesOf(i)).copy(recordDigests, at);
+    sha256Into(parts.bytesOf(i), recordDigests, at);
     let known = i < earlier.fetched && recordDigests.compare(earlierDigests, at, at + HASH_BYTES, at, at + HASH_BYTES) === 0 ? i : -1;
     if (known < 0) {
       // Not where it was: perhaps moved (a record added or removed before it), or changed.
