@@ -53,8 +53,9 @@ export const SYNCHRONISE_TABLES: readonly WorkingTable[] = ['register_objects', 
  */
 export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: readonly WorkingTable[]): Promise<void> {
   if (!tablesDoubled(pageNo)) return;
-  if (pageNo <= 1) await analyzeChangedTables(sql, tables, 0, FIRST_PAGES_MIN_ROWS, GROWING_TABLES_STATISTICS_TARGET);
-  else await analyzeChangedTables(sql, tables, 0.1, undefined, GROWING_TABLES_STATISTICS_TARGET);
+  const statisticsTarget = GROWING_TABLES_STATISTICS_TARGET;
+  if (pageNo <= 1) await analyzeChangedTables(sql, tables, 0, { minRows: FIRST_PAGES_MIN_ROWS, statisticsTarget });
+  else await analyzeChangedTables(sql, tables, 0.1, { statisticsTarget });
 }
 
 /**
@@ -68,13 +69,19 @@ export async function analyzeAsTablesGrow(sql: Sql, pageNo: number, tables: read
 export const GROWING_TABLES_STATISTICS_TARGET = 30;
 
 /**
- * Analyzes those of `tables` whose row count moved more than `share` (and at least `minRows` rows)
- * away from what the planner believes (the live-row counter, a second or so behind), or whose file
- * grew by that share and 8 pages (current at once). Updates that leave the count as it was are
- * left to autovacuum. (The change counter is no guide: an ANALYZE of some columns never resets it.)
- * `statisticsTarget`, when given, sizes the sample instead of the server's default.
+ * Analyzes those of `tables` whose row count moved more than `share` (and at least `minRows` rows,
+ * 500 unless given) away from what the planner believes (the live-row counter, a second or so
+ * behind), or whose file grew by that share and 8 pages (current at once). Updates that leave
+ * the count as it was are left to autovacuum. (The change counter is no guide: an ANALYZE of some
+ * columns never resets it.) `statisticsTarget`, when given, sizes the sample instead of the
+ * server's default.
  */
-export async function analyzeChangedTables(sql: Sql, tables: readonly WorkingTable[], share: number, minRows = 500, statisticsTarget?: number): Promise<void> {
+export async function analyzeChangedTables(
+  sql: Sql,
+  tables: readonly WorkingTable[],
+  share: number,
+  { minRows = 500, statisticsTarget }: { minRows?: number; statisticsTarget?: number } = {},
+): Promise<void> {
   const minimum = { rows: minRows, pages: 8 };
   // to_regclass follows the search path, as the engine's statements do.
   const changed = await sql<{ relname: string }[]>`

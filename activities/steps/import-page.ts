@@ -407,13 +407,13 @@ async function readAndHash(
   const seen = countIds(ids);
   onRead?.(page.nextCursor);
   const { parts } = page;
-  // The records' texts as the source sent them: a new HTTP answer's bytes, or a table's rows.
   const hashing: PageHashing = {
     page,
     ids,
     seen,
     recordDigests: parts ? Buffer.allocUnsafe(page.records.length * HASH_BYTES) : undefined,
     rows: [],
+    // The records' texts as the source sent them: a new HTTP answer's bytes, or a table's rows.
     texts: parts?.validUtf8 || page.texts ? [] : undefined,
   };
   // Hashed in slices, giving way between them: the import of the page before this one (read
@@ -442,8 +442,8 @@ interface PageHashing {
 /**
  * Hashes a page's records from `from` to `to`: each record's bytes digested (when the page has
  * them), and each record whose id is on the page once hashed as an object, with its text. Not a
- * loop inside readAndHash: see CopyLine in db/copy.ts (a function made or entered once per page
- * loses its optimized code between pages).
+ * loop inside readAndHash: that async function, entered once a page, had its loop compiled again
+ * on 13 of a run's 30 pages (see CopyLine in db/copy.ts).
  */
 function hashRecords({ page, ids, seen, recordDigests, rows, texts }: PageHashing, from: number, to: number): void {
   const { parts, records } = page;
@@ -650,6 +650,13 @@ class RecognisedRow {
   }
 }
 
+/** The rows' ids, in order. */
+function externalIds(rows: HashedPage['rows']): string[] {
+  const ids = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) ids[i] = rows[i]!.external_id;
+  return ids;
+}
+
 /**
  * A page's keys and hashes as one statement's parameters (`params`: ids, and hashes as one bytea
  * of 32 bytes each) and rows (`input`: external_id, hash as hex, n). The hashes travel as bytes:
@@ -658,13 +665,6 @@ class RecognisedRow {
  * rather than aggregating `input` again: aggregated, `input` was also materialized, and the two
  * cost PostgreSQL about 12 ms of a page's look-up (EXPLAIN ANALYZE, 10,000 objects).
  */
-/** The rows' ids, in order. */
-function externalIds(rows: HashedPage['rows']): string[] {
-  const ids = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) ids[i] = rows[i]!.external_id;
-  return ids;
-}
-
 export function pageInput(sql: Sql | Tx, rows: HashedPage['rows']): Fragment {
   let hex = '';
   for (const row of rows) hex += row.hash;
