@@ -61,7 +61,53 @@ export type CopyLine<T, S> = (row: T, shared: S) => (string | CopyBytes)[];
  */
 export async function copyRows<T, S = undefined>(sql: Sql | Tx, table: string, columns: string[], rows: readonly T[], line: CopyLine<T, S>, shared?: S): Promise<void> {
   if (rows.length === 0) return;
-  const query = sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`);
+  await streamRows(sql, `copy ${table} (${columns.join(', ')}) from stdin`, { rows, line, shared: shared as S, types: undefined, encode: encodeTextRows });
+}
+
+/**
+ * How a binary COPY sends a column's values (PostgreSQL's binary format for the type):
+ * - `text`, also for json and any type whose binary form is its text: a string, or UTF-8 bytes;
+ * - `int4`, `int8`: a number that is an integer, or its decimal text;
+ * - `uuid`: its text (hex digits, dashes anywhere);
+ * - `timestamptz`: microseconds since 2000-01-01 00:00 UTC, as a number.
+ * Every type takes null.
+ */
+export type BinaryType = 'text' | 'int4' | 'int8' | 'uuid' | 'timestamptz';
+export type BinaryValue = string | number | CopyBytes | null;
+/** A binary COPY row's values, in its columns' order (see CopyLine for why declared once). */
+export type BinaryLine<T, S> = (row: T, shared: S) => BinaryValue[];
+
+/**
+ * COPY rows into `table` in PostgreSQL's binary format, each column sent as its type says. The
+ * server then parses no text: a first run's page of connector-space rows took about a fifth less
+ * of its CPU than as COPY text (no line and field scanning, no escapes, no integer, uuid or
+ * timestamp input), and nothing in the values needs escaping here either.
+ */
+export async function copyBinaryRows<T, S = undefined>(
+  sql: Sql | Tx,
+  table: string,
+  columns: readonly (readonly [name: string, type: BinaryType])[],
+  rows: readonly T[],
+  line: BinaryLine<T, S>,
+  shared?: S,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const statement = `copy ${table} (${columns.map(([name]) => name).join(', ')}) from stdin with (format binary)`;
+  await streamRows(sql, statement, { rows, line, shared: shared as S, types: columns.map(([, type]) => type), encode: encodeBinaryRows });
+}
+
+/** What a COPY sends: its rows, how each is made into fields, and the encoder of its format. */
+interface CopySource<T, S, F> {
+  rows: readonly T[];
+  line: (row: T, shared: S) => F[];
+  shared: S;
+  /** The binary format's column types. */
+  types: BinaryType[] | undefined;
+  encode: (copy: RowsToCopy<T, S, F>) => void;
+}
+
+async function streamRows<T, S, F>(sql: Sql | Tx, statement: string, source: CopySource<T, S, F>): Promise<void> {
+  const query = sql.unsafe(statement);
   // postgres.js 3.4.9 never settles a COPY the server refuses after the stream has ended (a bad
   // jsonb value, a unique violation: porsager/postgres#1173): the stream neither finishes nor
   // errors, and a transaction around it never rolls back. The server's error still reaches the
@@ -88,17 +134,14 @@ export async function copyRows<T, S = undefined>(sql: Sql | Tx, table: string, c
     if (failure !== undefined) return reject(failure);
     onFailure = reject;
     stream.on('finish', resolve);
-    const copy: RowsToCopy<T, S> = { stream, rows, line, shared: shared as S, at: 0, pump: () => pumpRows(copy, reject) };
+    const copy: RowsToCopy<T, S, F> = { ...source, stream, at: 0, pump: () => pumpRows(copy, reject) };
     copy.pump();
   });
 }
 
 /** A COPY under way: its stream, its rows and how far they have been written. */
-interface RowsToCopy<T, S> {
+interface RowsToCopy<T, S, F> extends CopySource<T, S, F> {
   stream: Writable;
-  rows: readonly T[];
-  line: CopyLine<T, S>;
-  shared: S;
   at: number;
   /** Writes on (pumpRows), when the stream has drained. */
   pump: () => void;
@@ -109,16 +152,16 @@ interface RowsToCopy<T, S> {
  * the COPY: the stream is destroyed, which sends the server CopyFail, instead of the error
  * escaping from a 'drain' listener.
  */
-function pumpRows<T, S>(copy: RowsToCopy<T, S>, reject: (err: unknown) => void): void {
+function pumpRows<T, S, F>(copy: RowsToCopy<T, S, F>, reject: (err: unknown) => void): void {
   try {
-    encodeRows(copy);
+    copy.encode(copy);
   } catch (err) {
     reject(err);
     copy.stream.destroy(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
-function encodeRows<T, S>(copy: RowsToCopy<T, S>): void {
+function encodeTextRows<T, S>(copy: RowsToCopy<T, S, string | CopyBytes>): void {
   const { stream, rows, line, shared } = copy;
   while (copy.at < rows.length) {
     // A new buffer each time: the stream holds on to a chunk it has not sent yet. It is sized by
@@ -155,6 +198,98 @@ function encodeRows<T, S>(copy: RowsToCopy<T, S>): void {
     }
   }
   stream.end();
+}
+
+/** The binary format's signature, flags and header extension length, before the first row. */
+const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+/** Its trailer: a field count of -1. */
+const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
+
+function encodeBinaryRows<T, S>(copy: RowsToCopy<T, S, BinaryValue>): void {
+  const { stream, rows, line, shared } = copy;
+  const types = copy.types!;
+  while (copy.at < rows.length) {
+    let chunk: Buffer | undefined;
+    let used = 0;
+    let at = copy.at;
+    for (; at < rows.length; at++) {
+      const values = line(rows[at]!, shared);
+      if (values.length !== types.length) throw new Error(`A binary COPY row has ${values.length} values for ${types.length} columns`);
+      // A field count, then each field's length and bytes (a string's UTF-8 at most three bytes
+      // per UTF-16 code unit); the header's room for the first row.
+      let room = 2 + (at === 0 ? BINARY_HEADER.length : 0);
+      for (const value of values) room += 4 + (typeof value === 'string' ? value.length * 3 : value === null ? 0 : typeof value === 'number' ? 8 : value.length);
+      if (chunk === undefined) chunk = Buffer.allocUnsafe(Math.max(room, Math.min(CHUNK_BYTES, room * (rows.length - at))));
+      else if (room > chunk.length - used) break;
+      if (at === 0) used += BINARY_HEADER.copy(chunk, used);
+      used = chunk.writeInt16BE(values.length, used);
+      for (let i = 0; i < values.length; i++) used = writeBinaryField(chunk, used, values[i]!, types[i]!);
+    }
+    copy.at = at;
+    if (!stream.write(chunk!.subarray(0, used))) {
+      stream.once('drain', copy.pump);
+      return;
+    }
+  }
+  stream.end(BINARY_TRAILER);
+}
+
+const TWO_TO_32 = 2 ** 32;
+/** Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
+export const POSTGRES_EPOCH_MICROS = Date.UTC(2000, 0, 1) * 1000;
+
+/** Writes one field of a binary COPY row (its length, then its bytes) into `chunk` at `at`; returns where it ends. */
+function writeBinaryField(chunk: Buffer, at: number, value: BinaryValue, type: BinaryType): number {
+  if (value === null) return chunk.writeInt32BE(-1, at);
+  switch (type) {
+    case 'text':
+      if (typeof value === 'string') {
+        const length = chunk.write(value, at + 4);
+        chunk.writeInt32BE(length, at);
+        return at + 4 + length;
+      }
+      if (typeof value === 'number') break;
+      chunk.writeInt32BE(value.length, at);
+      chunk.set(value, at + 4);
+      return at + 4 + value.length;
+    case 'int4': {
+      const n = typeof value === 'string' ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31) break;
+      chunk.writeInt32BE(4, at);
+      return chunk.writeInt32BE(n, at + 4);
+    }
+    case 'int8':
+    case 'timestamptz': {
+      chunk.writeInt32BE(8, at);
+      if (typeof value === 'number' && Number.isSafeInteger(value)) {
+        const high = Math.floor(value / TWO_TO_32);
+        chunk.writeInt32BE(high, at + 4);
+        return chunk.writeUInt32BE(value - high * TWO_TO_32, at + 8);
+      }
+      if (type === 'int8' && typeof value === 'string' && /^-?\d{1,19}$/.test(value)) return chunk.writeBigInt64BE(BigInt(value), at + 4);
+      break;
+    }
+    case 'uuid':
+      if (typeof value !== 'string') break;
+      chunk.writeInt32BE(16, at);
+      if (uuidBytes(value).copy(chunk, at + 4) === 16) return at + 20;
+      break;
+  }
+  throw new TypeError(`Cannot send ${typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeof value} as ${type} in a binary COPY`);
+}
+
+// A page sends the same few uuids (its run's) on every row: the last one's bytes are kept.
+let lastUuidText = '';
+let lastUuidBytes = Buffer.alloc(0);
+
+/** A uuid's 16 bytes from its text; fewer when the text is no uuid (the caller refuses it). */
+function uuidBytes(text: string): Buffer {
+  if (text !== lastUuidText) {
+    const hex = text.replaceAll('-', '');
+    lastUuidBytes = /^[0-9a-fA-F]{32}$/.test(hex) ? Buffer.from(hex, 'hex') : Buffer.alloc(0);
+    lastUuidText = text;
+  }
+  return lastUuidBytes;
 }
 
 const TAB = 0x09;

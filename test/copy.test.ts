@@ -3,7 +3,7 @@
 // and rolls its transaction back, leaving the connection fit for the next statement.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { copyField, copyJsonField, copyRows } from '../db/copy';
+import { copyBinaryRows, copyField, copyJsonField, copyRows, POSTGRES_EPOCH_MICROS, type BinaryType, type BinaryValue } from '../db/copy';
 import { stableStringify } from '../activities/hashing';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 
@@ -136,4 +136,85 @@ test('a row that cannot be encoded, first or deep in a long COPY, fails it with 
   await copyInTransaction(rowsOf(2, 500_000));
   const [count] = await database.sql<{ n: number }[]>`select count(*)::int as n from copied where id in ('500000', '500001')`;
   assert.equal(count!.n, 2, 'the next COPY works');
+});
+
+// Binary COPY: each column in PostgreSQL's binary form of its type.
+const BINARY_COLUMNS: [string, BinaryType][] = [['id', 'int8'], ['n', 'int4'], ['note', 'text'], ['doc', 'text'], ['run', 'uuid'], ['at', 'timestamptz']];
+interface BinaryRow {
+  id: string | number;
+  n: number | string | null;
+  note: string | Uint8Array | null;
+  doc: string;
+  run: string | null;
+  at: number | null;
+}
+const binaryLine = (r: BinaryRow): BinaryValue[] => [r.id, r.n, r.note, r.doc, r.run, r.at];
+
+async function createBinaryTable(name: string): Promise<void> {
+  await database.sql.unsafe(`create table ${name} (id bigint primary key, n int, note text, doc json, run uuid, at timestamptz)`);
+}
+
+test('a binary COPY sends each type as PostgreSQL reads it: integers, text and bytes as they are, uuids, times, nulls', async () => {
+  await createBinaryTable('binary_copied');
+  const at = Date.UTC(2026, 11, 6, 23, 40, 12, 588) * 1000 + 123 - POSTGRES_EPOCH_MICROS;
+  const odd = 'tab\there\nnewline\r\n back\\slash \\N "quoted" ünïcødé ✓ 𝄞';
+  const rows: BinaryRow[] = [
+    { id: 1, n: 42, note: odd, doc: JSON.stringify({ odd, list: ['\t', '\\'] }), run: '6f1c1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b', at },
+    { id: '9007199254740993', n: '-7', note: Buffer.from(`bytes\t${odd}`), doc: '{"b": 1}', run: '6F1C1B2A3C4D4E5F8A9B0C1D2E3F4A5B', at: -1 },
+    { id: -9_007_199_254_740_991, n: -(2 ** 31), note: null, doc: '[]', run: null, at: null },
+    { id: '-9223372036854775808', n: 2 ** 31 - 1, note: '', doc: '"text"', run: '00000000-0000-0000-0000-000000000000', at: 0 },
+  ];
+  await copyBinaryRows(database.sql, 'binary_copied', BINARY_COLUMNS, rows, binaryLine);
+  const copied = await database.sql<{ id: string; n: number | null; note: string | null; doc: string; run: string | null; at: string | null }[]>`
+    select id::text, n, note, doc::text, run::text, to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as at from binary_copied order by binary_copied.id`;
+  assert.deepEqual(
+    copied.map((r) => ({ ...r })),
+    [
+      { id: '-9223372036854775808', n: 2147483647, note: '', doc: '"text"', run: '00000000-0000-0000-0000-000000000000', at: '2000-01-01 00:00:00.000000' },
+      { id: '-9007199254740991', n: -2147483648, note: null, doc: '[]', run: null, at: null },
+      { id: '1', n: 42, note: odd, doc: rows[0]!.doc, run: '6f1c1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b', at: '2026-12-06 23:40:12.588123' },
+      { id: '9007199254740993', n: -7, note: `bytes\t${odd}`, doc: '{"b": 1}', run: '6f1c1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b', at: '1999-12-31 23:59:59.999999' },
+    ],
+  );
+});
+
+test('a binary COPY of many rows crossing chunk boundaries, with multi-byte text, arrives whole', async () => {
+  await createBinaryTable('binary_many');
+  const wide = 'Chloé Søren 東京 🚀 ';
+  const rows: BinaryRow[] = Array.from({ length: 30_000 }, (_, i) => ({
+    id: i, n: i, note: wide.repeat(1 + (i % 13)), doc: JSON.stringify({ i, wide }), run: '6f1c1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b', at: i,
+  }));
+  await copyBinaryRows(database.sql, 'binary_many', BINARY_COLUMNS, rows, binaryLine);
+  const [sum] = await database.sql<{ count: number; ids: string; notes: string; docs: string }[]>`
+    select count(*)::int as count, sum(id)::text as ids, sum(octet_length(note))::text as notes, sum((doc->>'i')::int)::text as docs from binary_many`;
+  const expected = rows.reduce((total, r) => total + Buffer.byteLength(r.note as string), 0);
+  assert.deepEqual({ ...sum }, { count: 30_000, ids: String((29_999 * 30_000) / 2), notes: String(expected), docs: String((29_999 * 30_000) / 2) });
+  const sampled = await database.sql<{ id: string; note: string }[]>`select id::text, note from binary_many where id % 997 = 0`;
+  for (const { id, note } of sampled) assert.equal(note, rows[Number(id)]!.note, `note of ${id}`);
+});
+
+test('a binary COPY value of the wrong kind fails the COPY with what it was, and the server’s refusals reject as in text', async () => {
+  await createBinaryTable('binary_refused');
+  const good = (id: number): BinaryRow => ({ id, n: 1, note: 'x', doc: '{}', run: null, at: null });
+  for (const [bad, message] of [
+    [{ ...good(3), n: 'three' }, /Cannot send "three" as int4/],
+    [{ ...good(3), n: 2 ** 31 }, /as int4/],
+    [{ ...good(3), id: 1.5 }, /as int8/],
+    [{ ...good(3), run: 'not-a-uuid' }, /Cannot send "not-a-uuid" as uuid/],
+    [{ ...good(3), doc: '{"unclosed": ' }, /invalid input syntax for type json/],
+  ] as const) {
+    await assert.rejects(
+      database.sql.begin(async (tx) => {
+        await copyBinaryRows(tx, 'binary_refused', BINARY_COLUMNS, [good(1), good(2), bad as BinaryRow], binaryLine);
+      }),
+      message,
+    );
+    assert.equal(await connectionsInTransaction(), 0);
+  }
+  await assert.rejects(copyBinaryRows(database.sql, 'binary_refused', BINARY_COLUMNS, [good(1), good(1)], binaryLine), (err: { code?: string }) => err.code === '23505');
+  const [count] = await database.sql<{ n: number }[]>`select count(*)::int as n from binary_refused`;
+  assert.equal(count!.n, 0, 'nothing of a refused COPY stays');
+  await copyBinaryRows(database.sql, 'binary_refused', BINARY_COLUMNS, [good(1), good(2)], binaryLine);
+  const [after] = await database.sql<{ n: number }[]>`select count(*)::int as n from binary_refused`;
+  assert.equal(after!.n, 2, 'the next COPY works');
 });

@@ -22,7 +22,7 @@
 // own) are met and merged, and the rest was rolled back.
 import { Context } from '@temporalio/activity';
 import type { Fragment, Sql, Tx } from '../../db/client';
-import { copyField, copyJsonField, copyRows, type CopyBytes } from '../../db/copy';
+import { copyBinaryRows, copyField, copyJsonField, copyRows, type BinaryType, type BinaryValue, type CopyBytes } from '../../db/copy';
 import type { ConnectionPools, PostgresConnectionConfig } from '../connectors/postgres-destination';
 import type { JsonObject } from '../connectors/types';
 import { mapRecords, type MappedRecord } from '../map-records';
@@ -501,10 +501,10 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
   if (written.length === 0) return 'none';
   const key = freshScope('space', args);
   if (written.every(isCreated) && !metKeyConflict(key)) {
-    const of = { source: String(ctx.source.id), entity: copyField(ctx.spaceEntity), runId: args.runId };
+    const of = { source: ctx.source.id, entity: ctx.spaceEntity, runId: args.runId };
     const copied = await copyingFresh(key, () =>
       sql.begin(async (tx) => {
-        await copyRows(tx, 'connector_space_objects', ['connected_system_id', 'entity', 'external_id', 'data', 'hash', 'last_changed_run_id'], written, spaceObjectLine, of);
+        await copyBinaryRows(tx, 'connector_space_objects', SPACE_OBJECT_COLUMNS, written, spaceObjectLine, of);
       }),
     );
     if (copied) return 'copied';
@@ -516,7 +516,12 @@ export async function writeConnectorSpace(sql: Sql, ctx: TaskContext, args: Page
 // The page's row functions and tests, declared once (see CopyLine in db/copy.ts).
 const isWritten = (r: SpaceRow) => r.data !== null;
 const isCreated = (r: SpaceRow) => r.space === 'create';
-const spaceObjectLine = (r: SpaceRow, of: { source: string; entity: string; runId: string }) => [of.source, of.entity, copyField(r.external_id), spaceJson(r), r.origin_hash, of.runId];
+const SPACE_OBJECT_COLUMNS: [string, BinaryType][] = [
+  ['connected_system_id', 'int4'], ['entity', 'text'], ['external_id', 'text'], ['data', 'text'], ['hash', 'text'], ['last_changed_run_id', 'uuid'],
+];
+const spaceObjectLine = (r: SpaceRow, of: { source: number; entity: string; runId: string }): BinaryValue[] => [
+  of.source, of.entity, r.external_id, r.text ?? JSON.stringify(r.data), r.origin_hash, of.runId,
+];
 const spaceTableLine = (r: SpaceRow) => [copyField(r.external_id), r.origin_hash, spaceJson(r)];
 
 async function mergeConnectorSpace(sql: Sql, ctx: TaskContext, args: PageRef, written: SpaceRow[]): Promise<void> {
@@ -647,8 +652,9 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
   // the other: each has its connection before what waits for it. The sequence is named (migration
   // 0000 names it): looked up with pg_get_serial_sequence() for every id, a page's 10,000 ids
   // took 37–41 ms, against 5 ms.
-  const drawn = sql<{ now: string; kept: string; failed: string; ids: string[] }[]>`
-    select now()::text as now, (now() + make_interval(days => ${successDays}::int))::text as kept,
+  const drawn = sql<{ micros: string; kept: string; failed: string; ids: string[] }[]>`
+    select (extract(epoch from now() - '2000-01-01 00:00:00+00'::timestamptz) * 1000000)::bigint::text as micros,
+           (now() + make_interval(days => ${successDays}::int))::text as kept,
            (now() + make_interval(days => ${errorDays}::int))::text as failed,
            array(select nextval('register_objects_id_seq')::text from generate_series(1, ${changes.length})) as ids`.then(([at]) => ({
     at: at!,
@@ -658,25 +664,24 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
   const register = sql.begin(async (tx) => {
     await dropSupersededExports(tx, args, rows);
     const { registered } = await drawn;
-    const of = { workspace: String(ctx.workspaceId), type: copyField(ctx.targetEntity), runId: args.runId };
-    await copyRows(tx, 'register_objects', ['id', 'workspace_id', 'object_type', 'external_key', 'data', 'hash', 'last_run_id'], registered, registerLine, of);
+    const of = { workspace: ctx.workspaceId, type: ctx.targetEntity, runId: args.runId };
+    await copyBinaryRows(tx, 'register_objects', REGISTER_COLUMNS, registered, registerLine, of);
   });
   register.then(registerCommitted, () => undefined);
   const recorded = sql.begin(async (tx) => {
     const { at, registered } = await drawn;
     const written = changes.length > 0 && (await merged());
     const { runId, taskId, pageNo } = args;
-    const of: PageConstants = { runId, taskId: String(taskId), pageNo: String(pageNo), ...at };
+    const of: PageConstants = { runId, task: taskId, taskId: String(taskId), pageNo: String(pageNo), micros: Number(at.micros), kept: at.kept, failed: at.failed };
     const exportColumns = ['run_id', 'task_id', 'page_no', 'origin_id', 'register_object_id', 'action'];
     let queued = 0;
     if (written) {
-      const columns = ['task_id', 'origin_id', 'register_object_id', 'origin_hash', 'last_run_id', 'target_id', 'target_hash', 'synced_origin_hash', 'last_synced_at', 'last_action'];
-      await copyRows(tx, 'contracts', columns, registered, writtenContractLine, of);
+      await copyBinaryRows(tx, 'contracts', WRITTEN_CONTRACT_COLUMNS, registered, writtenContractLine, of);
       // What the table refused fails for good (a retry would meet the same table).
       const refused = registered.filter(isRegisteredRefused);
       await copyRows(tx, 'pending_exports', [...exportColumns, 'status', 'attempts', 'error'], refused, failedExportLine, of);
     } else if (changes.length > 0) {
-      await copyRows(tx, 'contracts', ['task_id', 'origin_id', 'register_object_id', 'origin_hash', 'last_run_id'], registered, queuedContractLine, of);
+      await copyBinaryRows(tx, 'contracts', WRITTEN_CONTRACT_COLUMNS.slice(0, 5), registered, queuedContractLine, of);
       await copyRows(tx, 'pending_exports', exportColumns, registered, queuedExportLine, of);
       queued = changes.length;
     }
@@ -704,9 +709,11 @@ interface Registered {
 /** What is the same for every row a first run's page copies: its run, task and page, and its times (as text). */
 interface PageConstants {
   runId: string;
+  task: number;
   taskId: string;
   pageNo: string;
-  now: string;
+  /** The page's time (now()), as a binary COPY sends a timestamptz. */
+  micros: number;
   kept: string;
   failed: string;
 }
@@ -724,21 +731,22 @@ function withRegisterIds(changes: PageRow[], ids: string[]): Registered[] {
 }
 
 // A first run's page's COPY rows and tests, declared once (see CopyLine in db/copy.ts).
-const registerLine = ({ row, id }: Registered, of: { workspace: string; type: string; runId: string }) => [
-  id,
-  of.workspace,
-  of.type,
-  copyField(row.external_id),
-  copyJsonField(row.mappedJson),
-  copyField(row.target_hash),
-  of.runId,
+const REGISTER_COLUMNS: [string, BinaryType][] = [
+  ['id', 'int8'], ['workspace_id', 'int4'], ['object_type', 'text'], ['external_key', 'text'], ['data', 'text'], ['hash', 'text'], ['last_run_id', 'uuid'],
 ];
-const writtenContractLine = ({ row, id }: Registered, of: PageConstants) =>
+const registerLine = ({ row, id }: Registered, of: { workspace: number; type: string; runId: string }): BinaryValue[] => [
+  id, of.workspace, of.type, row.external_id, row.mappedJson, row.target_hash, of.runId,
+];
+const WRITTEN_CONTRACT_COLUMNS: [string, BinaryType][] = [
+  ['task_id', 'int4'], ['origin_id', 'text'], ['register_object_id', 'int8'], ['origin_hash', 'text'], ['last_run_id', 'uuid'],
+  ['target_id', 'text'], ['target_hash', 'text'], ['synced_origin_hash', 'text'], ['last_synced_at', 'timestamptz'], ['last_action', 'text'],
+];
+const writtenContractLine = ({ row, id }: Registered, of: PageConstants): BinaryValue[] =>
   // A row the table refused: its contract records no write.
   row.refused !== null
-    ? [of.taskId, copyField(row.external_id), id, row.origin_hash, of.runId, '\\N', '\\N', '\\N', '\\N', '\\N']
-    : [of.taskId, copyField(row.external_id), id, row.origin_hash, of.runId, copyField(row.external_id), copyField(row.target_hash), row.origin_hash, of.now, 'create'];
-const queuedContractLine = ({ row, id }: Registered, of: PageConstants) => [of.taskId, copyField(row.external_id), id, row.origin_hash, of.runId];
+    ? [of.task, row.external_id, id, row.origin_hash, of.runId, null, null, null, null, null]
+    : [of.task, row.external_id, id, row.origin_hash, of.runId, row.external_id, row.target_hash, row.origin_hash, of.micros, 'create'];
+const queuedContractLine = ({ row, id }: Registered, of: PageConstants): BinaryValue[] => [of.task, row.external_id, id, row.origin_hash, of.runId];
 const isRegisteredRefused = ({ row }: Registered) => row.refused !== null;
 const failedExportLine = ({ row, id }: Registered, of: PageConstants) => [
   of.runId, of.taskId, of.pageNo, copyField(row.external_id), id, row.action, 'Failed', '1', copyField(row.refused),
