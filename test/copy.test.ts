@@ -163,6 +163,7 @@ test('a binary COPY sends each type as PostgreSQL reads it: integers, text and b
     { id: '9007199254740993', n: '-7', note: Buffer.from(`bytes\t${odd}`), doc: '{"b": 1}', run: '6F1C1B2A3C4D4E5F8A9B0C1D2E3F4A5B', at: -1 },
     { id: -9_007_199_254_740_991, n: -(2 ** 31), note: null, doc: '[]', run: null, at: null },
     { id: '-9223372036854775808', n: 2 ** 31 - 1, note: '', doc: '"text"', run: '00000000-0000-0000-0000-000000000000', at: 0 },
+    { id: '123456789012345', n: 0, note: 'a'.repeat(95) + 'é', doc: '{}', run: null, at: null },
   ];
   await copyBinaryRows(database.sql, 'binary_copied', BINARY_COLUMNS, rows, binaryLine);
   const copied = await database.sql<{ id: string; n: number | null; note: string | null; doc: string; run: string | null; at: string | null }[]>`
@@ -173,6 +174,7 @@ test('a binary COPY sends each type as PostgreSQL reads it: integers, text and b
       { id: '-9223372036854775808', n: 2147483647, note: '', doc: '"text"', run: '00000000-0000-0000-0000-000000000000', at: '2000-01-01 00:00:00.000000' },
       { id: '-9007199254740991', n: -2147483648, note: null, doc: '[]', run: null, at: null },
       { id: '1', n: 42, note: odd, doc: rows[0]!.doc, run: '6f1c1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b', at: '2026-12-06 23:40:12.588123' },
+      { id: '123456789012345', n: 0, note: 'a'.repeat(95) + 'é', doc: '{}', run: null, at: null },
       { id: '9007199254740993', n: -7, note: `bytes\t${odd}`, doc: '{"b": 1}', run: '6f1c1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b', at: '1999-12-31 23:59:59.999999' },
     ],
   );
