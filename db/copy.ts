@@ -61,7 +61,7 @@ export type CopyLine<T, S> = (row: T, shared: S) => (string | CopyBytes)[];
  */
 export async function copyRows<T, S = undefined>(sql: Sql | Tx, table: string, columns: string[], rows: readonly T[], line: CopyLine<T, S>, shared?: S): Promise<void> {
   if (rows.length === 0) return;
-  await streamRows(sql, `copy ${table} (${columns.join(', ')}) from stdin`, { rows, line, shared: shared as S, types: undefined, encode: encodeTextRows });
+  await streamRows(sql, `copy ${table} (${columns.join(', ')}) from stdin`, { rows, line, shared: shared as S, format: TEXT_FORMAT, types: undefined });
 }
 
 /**
@@ -93,17 +93,27 @@ export async function copyBinaryRows<T, S = undefined>(
 ): Promise<void> {
   if (rows.length === 0) return;
   const statement = `copy ${table} (${columns.map(([name]) => name).join(', ')}) from stdin with (format binary)`;
-  await streamRows(sql, statement, { rows, line, shared: shared as S, types: columns.map(([, type]) => type), encode: encodeBinaryRows });
+  await streamRows(sql, statement, { rows, line, shared: shared as S, format: BINARY_FORMAT, types: columns.map(([, type]) => type) });
 }
 
-/** What a COPY sends: its rows, how each is made into fields, and the encoder of its format. */
+/** What a COPY sends: its rows, how each is made into fields, and its format. */
 interface CopySource<T, S, F> {
   rows: readonly T[];
   line: (row: T, shared: S) => F[];
   shared: S;
+  format: CopyFormat<F>;
   /** The binary format's column types. */
   types: BinaryType[] | undefined;
-  encode: (copy: RowsToCopy<T, S, F>) => void;
+}
+
+/** How a COPY format writes its rows (declared once per format, see CopyLine). */
+interface CopyFormat<F> {
+  /** The most bytes a row's fields take (the first row's with what goes before it). */
+  room(fields: F[], first: boolean): number;
+  /** Writes a row (the first with what goes before it) into `chunk` at `at`; returns where it ends. */
+  write(chunk: Buffer, at: number, fields: F[], types: BinaryType[] | undefined, first: boolean): number;
+  /** What follows the last row. */
+  end: Buffer | undefined;
 }
 
 async function streamRows<T, S, F>(sql: Sql | Tx, statement: string, source: CopySource<T, S, F>): Promise<void> {
@@ -154,15 +164,15 @@ interface RowsToCopy<T, S, F> extends CopySource<T, S, F> {
  */
 function pumpRows<T, S, F>(copy: RowsToCopy<T, S, F>, reject: (err: unknown) => void): void {
   try {
-    copy.encode(copy);
+    encodeRows(copy);
   } catch (err) {
     reject(err);
     copy.stream.destroy(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
-function encodeTextRows<T, S>(copy: RowsToCopy<T, S, string | CopyBytes>): void {
-  const { stream, rows, line, shared } = copy;
+function encodeRows<T, S, F>(copy: RowsToCopy<T, S, F>): void {
+  const { stream, rows, line, shared, format, types } = copy;
   while (copy.at < rows.length) {
     // A new buffer each time: the stream holds on to a chunk it has not sent yet. It is sized by
     // its first row, for the rows left (a COPY of a few rows takes no megabyte), and holds that
@@ -172,24 +182,10 @@ function encodeTextRows<T, S>(copy: RowsToCopy<T, S, string | CopyBytes>): void 
     let at = copy.at;
     for (; at < rows.length; at++) {
       const fields = line(rows[at]!, shared);
-      // UTF-8 takes at most three bytes per UTF-16 code unit, an escaped byte two; each field's
-      // tab or the row's newline one more.
-      let room = 0;
-      let allText = true;
-      for (const field of fields) {
-        if (typeof field === 'string') room += field.length * 3 + 1;
-        else {
-          room += field.length * 2 + 1;
-          allText = false;
-        }
-      }
-      // Text alone is joined and written at once (most rows); bytes are escaped as they are written.
-      const text = allText ? fields.join('\t') : undefined;
+      const room = format.room(fields, at === 0);
       if (chunk === undefined) chunk = Buffer.allocUnsafe(Math.max(room, Math.min(CHUNK_BYTES, room * (rows.length - at))));
       else if (room > chunk.length - used) break;
-      if (text !== undefined) used += chunk.write(text, used);
-      else used = writeFields(chunk, used, fields);
-      chunk[used++] = NEWLINE;
+      used = format.write(chunk, used, fields, types, at === 0);
     }
     copy.at = at;
     if (!stream.write(chunk!.subarray(0, used))) {
@@ -197,42 +193,51 @@ function encodeTextRows<T, S>(copy: RowsToCopy<T, S, string | CopyBytes>): void 
       return;
     }
   }
-  stream.end();
+  if (format.end) stream.end(format.end);
+  else stream.end();
 }
+
+/** COPY text: fields escaped by their line (copyField), bytes escaped as they are written. */
+const TEXT_FORMAT: CopyFormat<string | CopyBytes> = {
+  room(fields) {
+    // UTF-8 takes at most three bytes per UTF-16 code unit, an escaped byte two; each field's tab
+    // or the row's newline one more.
+    let room = 0;
+    for (const field of fields) room += typeof field === 'string' ? field.length * 3 + 1 : field.length * 2 + 1;
+    return room;
+  },
+  write(chunk, at, fields) {
+    // Text alone is joined and written at once (most rows); bytes are escaped as they are written.
+    let allText = true;
+    for (const field of fields) if (typeof field !== 'string') allText = false;
+    at = allText ? at + chunk.write(fields.join('\t'), at) : writeFields(chunk, at, fields);
+    chunk[at] = NEWLINE;
+    return at + 1;
+  },
+  end: undefined,
+};
 
 /** The binary format's signature, flags and header extension length, before the first row. */
 const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
-/** Its trailer: a field count of -1. */
-const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
-function encodeBinaryRows<T, S>(copy: RowsToCopy<T, S, BinaryValue>): void {
-  const { stream, rows, line, shared } = copy;
-  const types = copy.types!;
-  while (copy.at < rows.length) {
-    let chunk: Buffer | undefined;
-    let used = 0;
-    let at = copy.at;
-    for (; at < rows.length; at++) {
-      const values = line(rows[at]!, shared);
-      if (values.length !== types.length) throw new Error(`A binary COPY row has ${values.length} values for ${types.length} columns`);
-      // A field count, then each field's length and bytes (a string's UTF-8 at most three bytes
-      // per UTF-16 code unit); the header's room for the first row.
-      let room = 2 + (at === 0 ? BINARY_HEADER.length : 0);
-      for (const value of values) room += 4 + (typeof value === 'string' ? value.length * 3 : value === null ? 0 : typeof value === 'number' ? 8 : value.length);
-      if (chunk === undefined) chunk = Buffer.allocUnsafe(Math.max(room, Math.min(CHUNK_BYTES, room * (rows.length - at))));
-      else if (room > chunk.length - used) break;
-      if (at === 0) used += BINARY_HEADER.copy(chunk, used);
-      used = chunk.writeInt16BE(values.length, used);
-      for (let i = 0; i < values.length; i++) used = writeBinaryField(chunk, used, values[i]!, types[i]!);
-    }
-    copy.at = at;
-    if (!stream.write(chunk!.subarray(0, used))) {
-      stream.once('drain', copy.pump);
-      return;
-    }
-  }
-  stream.end(BINARY_TRAILER);
-}
+/** COPY binary: a field count, then each field's length and bytes, each as its column's type. */
+const BINARY_FORMAT: CopyFormat<BinaryValue> = {
+  room(values, first) {
+    // A string's UTF-8 takes at most three bytes per UTF-16 code unit.
+    let room = 2 + (first ? BINARY_HEADER.length : 0);
+    for (const value of values) room += 4 + (typeof value === 'string' ? value.length * 3 : value === null ? 0 : typeof value === 'number' ? 8 : value.length);
+    return room;
+  },
+  write(chunk, at, values, types, first) {
+    if (values.length !== types!.length) throw new Error(`A binary COPY row has ${values.length} values for ${types!.length} columns`);
+    if (first) at += BINARY_HEADER.copy(chunk, at);
+    at = chunk.writeInt16BE(values.length, at);
+    for (let i = 0; i < values.length; i++) at = writeBinaryField(chunk, at, values[i]!, types![i]!);
+    return at;
+  },
+  // The trailer: a field count of -1.
+  end: Buffer.from([0xff, 0xff]),
+};
 
 const TWO_TO_32 = 2 ** 32;
 /** Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
