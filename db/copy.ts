@@ -258,7 +258,8 @@ function writeBinaryField(chunk: Buffer, at: number, value: BinaryValue, type: B
       chunk.set(value, at + 4);
       return at + 4 + value.length;
     case 'int4': {
-      const n = typeof value === 'string' ? Number(value) : value;
+      // Text must be digits: Number('') and Number(' 7 ') would send 0 and 7 for what is no integer.
+      const n = typeof value === 'string' ? (DECIMAL.test(value) ? Number(value) : NaN) : value;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31) break;
       chunk.writeInt32BE(4, at);
       return chunk.writeInt32BE(n, at + 4);

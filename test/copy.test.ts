@@ -201,6 +201,8 @@ test('a binary COPY value of the wrong kind fails the COPY with what it was, and
   for (const [bad, message] of [
     [{ ...good(3), n: 'three' }, /Cannot send "three" as int4/],
     [{ ...good(3), n: 2 ** 31 }, /as int4/],
+    [{ ...good(3), n: '' }, /Cannot send "" as int4/],
+    [{ ...good(3), n: ' 7 ' }, /Cannot send " 7 " as int4/],
     [{ ...good(3), id: 1.5 }, /as int8/],
     [{ ...good(3), run: 'not-a-uuid' }, /Cannot send "not-a-uuid" as uuid/],
     [{ ...good(3), doc: '{"unclosed": ' }, /invalid input syntax for type json/],
