@@ -681,7 +681,7 @@ async function copyFreshPage(sql: Sql, { ctx, logs, args, rows, changes, logged,
       const refused = registered.filter(isRegisteredRefused);
       await copyRows(tx, 'pending_exports', [...exportColumns, 'status', 'attempts', 'error'], refused, failedExportLine, of);
     } else if (changes.length > 0) {
-      await copyBinaryRows(tx, 'contracts', WRITTEN_CONTRACT_COLUMNS.slice(0, 5), registered, queuedContractLine, of);
+      await copyBinaryRows(tx, 'contracts', QUEUED_CONTRACT_COLUMNS, registered, queuedContractLine, of);
       await copyRows(tx, 'pending_exports', exportColumns, registered, queuedExportLine, of);
       queued = changes.length;
     }
@@ -706,10 +706,14 @@ interface Registered {
   id: string;
 }
 
-/** What is the same for every row a first run's page copies: its run, task and page, and its times (as text). */
+/**
+ * What is the same for every row a first run's page copies: its run, task and page, and its
+ * times, each as its COPY sends it (the task as a number for binary COPY, as text for text COPY).
+ */
 interface PageConstants {
   runId: string;
   task: number;
+  /** `task` as text, made once for the text COPY rows. */
   taskId: string;
   pageNo: string;
   /** The page's time (now()), as a binary COPY sends a timestamptz. */
@@ -746,6 +750,8 @@ const writtenContractLine = ({ row, id }: Registered, of: PageConstants): Binary
   row.refused !== null
     ? [of.task, row.external_id, id, row.origin_hash, of.runId, null, null, null, null, null]
     : [of.task, row.external_id, id, row.origin_hash, of.runId, row.external_id, row.target_hash, row.origin_hash, of.micros, 'create'];
+/** A contract whose write is queued: what it records before the export (the written one's first five columns). */
+const QUEUED_CONTRACT_COLUMNS = WRITTEN_CONTRACT_COLUMNS.slice(0, 5);
 const queuedContractLine = ({ row, id }: Registered, of: PageConstants): BinaryValue[] => [of.task, row.external_id, id, row.origin_hash, of.runId];
 const isRegisteredRefused = ({ row }: Registered) => row.refused !== null;
 const failedExportLine = ({ row, id }: Registered, of: PageConstants) => [
