@@ -39,7 +39,8 @@ const SECRET_KEY = 'bench-secret-key-0123456789';
  * helpers took about as much CPU as the main thread, and on two cores shared with PostgreSQL the
  * main thread waited for the ones descheduled: first runs 5–13% faster in alternating pairs,
  * README, Performance), and two malloc arenas for the process's threads (V8's, libuv's, the
- * Temporal core's) instead of one per thread, about 12 MB less resident for the same speed.
+ * Temporal core's) instead of one per thread, about 12 MB less resident for the same speed. It
+ * loads no source maps (with them, every dependency's map was kept too: about 15 MB at the peak).
  */
 function startWorkerScript(): { nodeFlags: string[]; env: Record<string, string> } {
   const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
