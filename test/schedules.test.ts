@@ -91,10 +91,11 @@ describe('schedules', () => {
     return { parent, steps };
   };
 
-  /** Stops a job's schedule firing and waits until the job has no live run. */
+  /** Waits until none of the job's runs is live. */
   const untilNoLiveRun = (jobId: number) =>
     until(`job ${jobId} to have no live run`, async () => (await runsOf(`jobId=${jobId}`)).every((r) => !LIVE.includes(r.state)), 60_000);
 
+  /** Stops a job's schedule firing and waits until the job has no live run. */
   const quiesceJob = async (jobId: number, cron: string) => {
     const job = (await call(stack.app, 'GET', `/api/v1/jobs/${jobId}`)).body;
     const { id: _id, workspaceId: _w, paused: _p, createdAt: _c, updatedAt: _u, ...body } = job;
